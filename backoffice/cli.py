@@ -1,0 +1,142 @@
+"""The `backoffice` command: simulate, ingest, build, serve, and demo (the four in order)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from backoffice import settings
+from backoffice.build import BuildFailed, build as dbt_build
+from backoffice.publish import publish
+from ingest.csv_reader import CsvOptions
+from ingest.loader import FileResult
+from ingest.pseudonymise import SecretError, load_secret
+from ingest.run import discover, ingest_paths
+
+app = typer.Typer(help="Clinic back-office analytics: ingest exports, build the models, serve the dashboards.",
+                  no_args_is_help=True, pretty_exceptions_show_locals=False)
+console = Console()
+
+
+def default_source_dir() -> Path:
+    return settings.data_dir() / "source"
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option(help="Folder for the simulated CSV exports")] = None,  # type: ignore[assignment]
+    clinics: int = 3,
+    days: int = 90,
+    seed: int = 42,
+    error_rate: Annotated[float, typer.Option(help="Share of rows with a planted data-entry error")] = 0.01,
+    missing_rate: Annotated[float, typer.Option(help="Share of optional timestamps left blank")] = 0.01,
+) -> None:
+    """Write a seeded, realistic clinic network's exports (one CSV per record type)."""
+    from simulator.generate import SimulationConfig
+    from simulator.generate import simulate as run_simulation
+
+    out = out or default_source_dir()
+    config = SimulationConfig(clinics=clinics, days=days, seed=seed, error_rate=error_rate, missing_rate=missing_rate)
+    with console.status(f"Simulating {clinics} clinics × {days} days (seed {seed})…"):
+        counts = run_simulation(out, config)
+    table = Table("record type", "rows", title=f"Simulated exports in {out}")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+def _print_results(results: list[FileResult]) -> None:
+    table = Table("file", "type", "status", "read", "loaded", "new", "quarantined", "flagged", "top reasons",
+                  title="Ingest summary (read = loaded + quarantined)")
+    for r in results:
+        reasons = ", ".join(f"{code} ({n})" for code, n in r.top_reasons[:3])
+        table.add_row(Path(r.source_file).name, r.record_type, r.status, f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.rows_new:,}", f"{r.rows_quarantined:,}", f"{r.rows_flagged:,}", reasons)
+    console.print(table)
+    for r in results:
+        for w in r.warnings:
+            console.print(f"[yellow]warning[/] {Path(r.source_file).name}: {w}")
+        if r.status == "failed":
+            console.print(f"[red]error[/] {r.message}")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders of exports")] = None,  # type: ignore[assignment]
+    record_type: Annotated[str, typer.Option("--type", help="Record type, when the file name does not say")] = None,  # type: ignore[assignment]
+    delimiter: Annotated[str, typer.Option(help="CSV delimiter (default: detected)")] = None,  # type: ignore[assignment]
+    encoding: Annotated[str, typer.Option(help="utf-8, cp1252 or latin-1 (default: detected)")] = None,  # type: ignore[assignment]
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report without writing")] = False,
+    create_secret: Annotated[bool, typer.Option(help="Create the pseudonymisation secret if missing")] = False,
+) -> None:
+    """Load exports into the warehouse's raw schema; bad rows go to raw.quarantine with a reason."""
+    paths = paths or [default_source_dir()]
+    try:
+        key = load_secret(create=create_secret)
+    except SecretError as exc:
+        console.print(f"[red]error[/] {exc}")
+        raise typer.Exit(2) from exc
+    files = discover(paths)
+    if not files:
+        console.print(f"[red]error[/] no CSV files found in {', '.join(map(str, paths))}")
+        raise typer.Exit(2)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total} files"),
+                  TimeElapsedColumn(), console=console) as progress:
+        task = progress.add_task("ingest", total=len(files))
+
+        def on_file(f: Path) -> None:
+            progress.update(task, description=f"ingest {f.name}", completed=files.index(f))
+
+        results = ingest_paths(settings.warehouse_path(), paths, key, record_type,
+                               CsvOptions(encoding=encoding, delimiter=delimiter), dry_run, on_file)
+        progress.update(task, completed=len(files))
+    _print_results(results)
+    if any(r.status == "failed" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def build(full_refresh: bool = False) -> None:
+    """Run `dbt build` (models and tests), then publish a serving copy for the dashboards."""
+    db = settings.warehouse_path()
+    try:
+        dbt_build(db, full_refresh=full_refresh)
+    except BuildFailed as exc:
+        console.print(f"[red]error[/] {exc}")
+        raise typer.Exit(1) from exc
+    served = publish(db, settings.serving_dir())
+    console.print(f"Published {served}")
+
+
+@app.command()
+def serve(port: int = 8501) -> None:
+    """Serve the dashboards (Streamlit) on http://localhost:PORT."""
+    entry = settings.REPO_ROOT / "dashboards" / "streamlit_app.py"
+    console.print(f"Dashboards: [bold]http://localhost:{port}[/]  (Ctrl+C stops)")
+    subprocess.run([sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
+                    "--server.headless", "true", "--browser.gatherUsageStats", "false"], check=False)
+
+
+@app.command()
+def demo(port: int = 8501, clinics: int = 3, days: int = 90, seed: int = 42) -> None:
+    """simulate → ingest → build → serve, on a fresh simulated clinic network."""
+    source = default_source_dir()
+    simulate(out=source, clinics=clinics, days=days, seed=seed, error_rate=0.01, missing_rate=0.01)
+    try:
+        ingest(paths=[source], record_type=None, delimiter=None, encoding=None, dry_run=False, create_secret=True)
+    except typer.Exit as exc:
+        if exc.exit_code:
+            raise
+    build(full_refresh=True)
+    serve(port=port)
+
+
+if __name__ == "__main__":
+    app()

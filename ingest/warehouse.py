@@ -1,0 +1,67 @@
+"""The `raw` schema: one table per record type, plus `raw.quarantine` and `raw.ingest_log`.
+
+Raw tables keep every version of every record (`_is_current` marks the one in force), typed, with lineage
+on each row. Timestamps are stored twice: in UTC (`<col>`) for interval arithmetic across DST changes, and
+as the clinic's wall-clock time (`<col>_local`) for hour-of-day and calendar-day questions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ingest.contract import RECORD_TYPES, Kind, RecordType
+from ingest.parse_sql import SQL_TYPES, q
+
+LINEAGE_COLUMNS = (
+    ("_flags", "VARCHAR[]"),  # loaded-but-flagged reasons: unknown codes, impossible timelines
+    ("_row_hash", "VARCHAR"),  # md5 of the typed contract values: an identical re-export changes nothing
+    ("_is_current", "BOOLEAN"),  # false once a corrected re-export with the same key supersedes the row
+    ("_superseded_by_batch", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_source_line", "BIGINT"),  # physical line in a CSV (header = line 1), message number in HL7/FHIR
+    ("_file_hash", "VARCHAR"),
+    ("_batch_id", "VARCHAR"),
+    ("_ingested_at", "TIMESTAMP"),  # UTC
+)
+
+QUARANTINE_DDL = """
+CREATE TABLE IF NOT EXISTS raw.quarantine (
+    batch_id VARCHAR, source_file VARCHAR, file_hash VARCHAR, source_line BIGINT, record_type VARCHAR,
+    reason_code VARCHAR, reason_codes VARCHAR[], reason VARCHAR, raw_text VARCHAR, ingested_at TIMESTAMP
+)"""
+
+INGEST_LOG_DDL = """
+CREATE TABLE IF NOT EXISTS raw.ingest_log (
+    batch_id VARCHAR, source_file VARCHAR, file_hash VARCHAR, record_type VARCHAR, format VARCHAR,
+    encoding VARCHAR, delimiter VARCHAR, status VARCHAR, rows_read BIGINT, rows_loaded BIGINT,
+    rows_new BIGINT, rows_unchanged BIGINT, rows_superseded BIGINT, rows_quarantined BIGINT,
+    rows_flagged BIGINT, warnings VARCHAR[], started_at TIMESTAMP, finished_at TIMESTAMP
+)"""
+
+
+def column_definitions(rt: RecordType) -> list[tuple[str, str]]:
+    cols: list[tuple[str, str]] = []
+    for c in rt.columns:
+        cols.append((c.name, SQL_TYPES[c.kind]))
+        if c.kind is Kind.TIMESTAMP:
+            cols.append((c.name + "_local", "TIMESTAMP"))
+    return cols + list(LINEAGE_COLUMNS)
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    for rt in RECORD_TYPES.values():
+        body = ", ".join(f"{q(n)} {t}" for n, t in column_definitions(rt))
+        con.execute(f"CREATE TABLE IF NOT EXISTS raw.{q(rt.name)} ({body})")
+    con.execute(QUARANTINE_DDL)
+    con.execute(INGEST_LOG_DDL)
+
+
+def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path), read_only=read_only)
+    con.execute("SET TimeZone = 'UTC'")  # now() and TIMESTAMPTZ casts in UTC, whatever the machine's zone
+    return con
