@@ -18,7 +18,13 @@ def dbt(args: list[str], db_path: Path) -> None:
 
     os.environ["BACKOFFICE_DB"] = str(db_path)
     project = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
-    result = dbtRunner().invoke([*args, *project])
+    try:
+        result = dbtRunner().invoke([*args, *project])
+    finally:
+        # dbt-duckdb keeps its connection open in-process (dbt-duckdb #616); release the file for others.
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+        DuckDBConnectionManager.close_all_connections()
     if not result.success:
         failed = []
         if result.result is not None and hasattr(result.result, "results"):

@@ -13,7 +13,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backoffice import settings
-from backoffice.build import BuildFailed, build as dbt_build
+from backoffice.build import BuildFailed
+from backoffice.build import build as dbt_build
 from backoffice.publish import publish
 from ingest.csv_reader import CsvOptions
 from ingest.loader import FileResult

@@ -103,7 +103,8 @@ def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict) -> tup
     )
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE new_rows AS SELECT ok.* FROM ok WHERE NOT EXISTS (
-            SELECT 1 FROM {target} r WHERE r._is_current AND r._row_hash = ok._row_hash AND {_key_match(rt, 'r', 'ok')})"""
+            SELECT 1 FROM {target} r
+            WHERE r._is_current AND r._row_hash = ok._row_hash AND {_key_match(rt, 'r', 'ok')})"""
     )
     ok, new = con.execute("SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM new_rows)").fetchone()
     superseded = con.execute(

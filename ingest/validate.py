@@ -53,7 +53,9 @@ def _cell_checks(rt: RecordType, col: Column) -> list[str]:
         allowed = ", ".join(col.allowed)
         msg = f"{_sql_str(col.name + ' ')} || '''' || {t} || '''' || {_sql_str(' is not one of: ' + allowed)}"
         wildcard = f" AND {t} <> {_sql_str(col.wildcard)}" if col.wildcard else ""
-        checks.append(f"CASE WHEN {t} IS NOT NULL AND ({p.typed(col)}) IS NULL{wildcard} THEN {_reason('bad_enum', msg)} END")
+        checks.append(
+            f"CASE WHEN {t} IS NOT NULL AND ({p.typed(col)}) IS NULL{wildcard} THEN {_reason('bad_enum', msg)} END"
+        )
     return checks
 
 
