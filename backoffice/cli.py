@@ -76,6 +76,8 @@ def ingest(
     encoding: Annotated[str, typer.Option(help="utf-8, cp1252 or latin-1 (default: detected)")] = None,  # type: ignore[assignment]
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report without writing")] = False,
     create_secret: Annotated[bool, typer.Option(help="Create the pseudonymisation secret if missing")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="csv, hl7v2 or fhir (default: by file suffix)")] = None,  # type: ignore[assignment]
+    clinic: Annotated[str, typer.Option(help="Clinic id for HL7/FHIR messages that do not name one")] = None,  # type: ignore[assignment]
 ) -> None:
     """Load exports into the warehouse's raw schema; bad rows go to raw.quarantine with a reason."""
     paths = paths or [default_source_dir()]
@@ -96,7 +98,8 @@ def ingest(
             progress.update(task, description=f"ingest {f.name}", completed=files.index(f))
 
         results = ingest_paths(settings.warehouse_path(), paths, key, record_type,
-                               CsvOptions(encoding=encoding, delimiter=delimiter), dry_run, on_file)
+                               CsvOptions(encoding=encoding, delimiter=delimiter), dry_run, on_file, fmt=fmt,
+                               clinic_id=clinic)
         progress.update(task, completed=len(files))
     _print_results(results)
     if any(r.status == "failed" for r in results):
@@ -131,7 +134,8 @@ def demo(port: int = 8501, clinics: int = 3, days: int = 90, seed: int = 42) -> 
     source = default_source_dir()
     simulate(out=source, clinics=clinics, days=days, seed=seed, error_rate=0.01, missing_rate=0.01)
     try:
-        ingest(paths=[source], record_type=None, delimiter=None, encoding=None, dry_run=False, create_secret=True)
+        ingest(paths=[source], record_type=None, delimiter=None, encoding=None, dry_run=False, create_secret=True,
+               fmt=None, clinic=None)
     except typer.Exit as exc:
         if exc.exit_code:
             raise

@@ -65,9 +65,12 @@ _DR_STATUS = {
 _RESULT_PRESENT = {"preliminary", "partial", "final", "amended", "corrected", "appended"}
 _PROCEDURE_STATUS = {"completed": "completed", "not-done": "cancelled", "stopped": "aborted"}
 _STAT_PRIORITIES = {"stat", "asap", "urgent"}
+_PRACTITIONER_TYPES = ("Practitioner", "PractitionerRole")
 _ENCOUNTER_NOT_HELD = {"planned", "cancelled", "entered-in-error"}
 
-_OBS_NON_LAB = {"vital-signs", "imaging", "social-history", "survey", "exam", "therapy", "activity", "procedure"}
+_OBS_NON_LAB = {
+    "vital-signs", "imaging", "social-history", "survey", "exam", "therapy", "activity", "procedure",
+}  # fmt: skip
 _DR_LAB = {"LAB", "HM", "CH", "MB", "MCB", "MYC", "SP", "CP", "BLB", "SR", "TX", "VR", "CG", "HEM", "IMM"}
 _DR_NON_LAB = {
     "RAD", "CT", "CUS", "EC", "EN", "NMR", "NMS", "OUS", "PHY", "PT", "RT", "RUS", "RX", "US", "VUS", "XRC",
@@ -78,7 +81,9 @@ _SR_NON_LAB = {"363679005", "409063005", "409073007", "387713003"}  # imaging, c
 
 # Elements masked in raw_masked: anything naming or locating a person.
 _PERSON_TYPES = ("Patient", "RelatedPerson", "Person")
-_MASKED_KEYS = {"name", "telecom", "address", "birthDate", "_birthDate", "contact", "photo", "identifier", "note"}
+_MASKED_KEYS = {
+    "name", "telecom", "address", "birthDate", "_birthDate", "contact", "photo", "identifier", "note",
+}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------------------ loading
@@ -358,11 +363,10 @@ def _mask(resource: Resource) -> str:
         if isinstance(node, dict):
             for key in list(node):
                 value = node[key]
-                if key in _MASKED_KEYS or (key == "text" and isinstance(value, dict) and "div" in value):
-                    node[key] = MASK
-                elif key == "reference" and isinstance(value, str) and _ref_parts(value)[0] in _PERSON_TYPES:
-                    node[key] = MASK
-                elif key == "display" and ("reference" in node or "identifier" in node):
+                narrative = key == "text" and isinstance(value, dict) and "div" in value
+                person_ref = key == "reference" and isinstance(value, str) and _ref_parts(value)[0] in _PERSON_TYPES
+                ref_display = key == "display" and ("reference" in node or "identifier" in node)
+                if key in _MASKED_KEYS or narrative or person_ref or ref_display:
                     node[key] = MASK
                 else:
                     walk(value)
@@ -384,7 +388,8 @@ class _Reader:
         self.entries = entries
         self.clinic_id = clinic_id
         self.index = _Index(entries)
-        self.used: set[int] = set()
+        self.used: set[int] = set()  # resources rows refer to, directly or through other resources
+        self.consumed: set[int] = set()  # resources whose data went into a lab row
         self.rows: list[tuple[str, dict[str, str | None]]] = []
         self.skipped: list[SkippedMessage] = []
         self.number = {id(e.resource): e.number for e in entries}
@@ -427,8 +432,9 @@ class _Reader:
             if not isinstance(ref, dict) or self.index.ref_type(ref, parent) != "Organization":
                 continue
             org = self.index.resolve(ref, parent)
-            name = _text((org or {}).get("name")) or _text(ref.get("display")) or self.index.ref_id(ref, parent)
-            ids = {v for v in (name, self.index.ref_id(ref, parent)) if v}
+            ref_id = self.index.ref_id(ref, parent)
+            name = _text((org or {}).get("name")) or _text(ref.get("display")) or ref_id
+            ids = {v for v in (name, ref_id) if v}
             if self.clinic_id and self.clinic_id.casefold() in {v.casefold() for v in ids}:
                 return None
             return name
@@ -436,7 +442,7 @@ class _Reader:
 
     def _practitioner(self, refs: list[tuple[Any, Resource | None]]) -> str | None:
         for ref, parent in refs:
-            if isinstance(ref, dict) and self.index.ref_type(ref, parent) in ("Practitioner", "PractitionerRole"):
+            if isinstance(ref, dict) and self.index.ref_type(ref, parent) in _PRACTITIONER_TYPES:
                 return self.index.ref_id(ref, parent)
         return None
 
@@ -465,22 +471,19 @@ class _Reader:
             spec_ref, spec = self._linked("specimen", sr, "Specimen")
             spec_holder = sr
 
-        if spec_ref is not None:
-            specimen_id = ix.ref_id(spec_ref, spec_holder)
-        else:
-            specimen_id = ix.key_of(spec)
+        specimen_id = ix.ref_id(spec_ref, spec_holder) if spec_ref is not None else ix.key_of(spec)
         for fallback in (dr, sr, obs):
             specimen_id = specimen_id or ix.key_of(fallback)
 
-        result = obs or dr
-        result_map = _OBS_STATUS if obs is not None else _DR_STATUS
-        raw_status = (result or {}).get("status") or (dr or {}).get("status")
-        if result is not None:
-            status = result_map.get(raw_status, raw_status) if raw_status else None
+        raw_status: str | None = None  # status of the result (Observation, else DiagnosticReport)
+        if obs is not None or dr is not None:
+            raw_status = (obs or {}).get("status") or (dr or {}).get("status")
+            status_map = _OBS_STATUS if (obs or {}).get("status") else _DR_STATUS
+            status = status_map.get(raw_status, raw_status) if raw_status else None
         elif (sr or {}).get("status") == "revoked":
             status = "cancelled"
         else:
-            status = "pending"
+            status = "pending"  # a specimen or an order without any result yet
         rejection = None
         if (spec or {}).get("status") == "unsatisfactory":
             conditions = [_concept_text(c) for c in spec.get("condition") or []]
@@ -504,15 +507,10 @@ class _Reader:
         row.update(
             specimen_id=specimen_id,
             clinic_id=self.clinic_id,
-            patient_id=self._patient(
-                *((r.get("subject") if r else None, r) for r in (obs, dr, spec, sr))
-            ),
+            patient_id=self._patient(*((r.get("subject") if r else None, r) for r in (obs, dr, spec, sr))),
             test_code=_code((code_source or {}).get("code"), LOINC),
             priority="stat" if (sr or {}).get("priority") in _STAT_PRIORITIES else "routine",
-            encounter_id=next(
-                (ix.ref_id(r["encounter"], r) for r in (obs, dr, sr) if r and isinstance(r.get("encounter"), dict)),
-                None,
-            ),
+            encounter_id=next((ix.ref_id(r["encounter"], r) for r in (obs, dr, sr) if r and r.get("encounter")), None),
             order_id=ix.key_of(sr),
             ordered_at=_text((sr or {}).get("authoredOn")),
             ordered_by=ix.ref_id((sr or {}).get("requester"), sr),
@@ -531,6 +529,7 @@ class _Reader:
             rejection_reason=rejection,
         )
         self.rows.append(("lab_specimens", row))
+        self.consumed.update(id(r) for r in (obs, dr, spec, sr) if r is not None)
         self._use(obs, dr, spec, sr)
 
     def read_lab(self) -> None:
@@ -546,34 +545,36 @@ class _Reader:
             obs = e.resource
             dr = report_of.get(id(obs))
             own = _category_codes(obs)
-            lab = _is_lab(obs, {"laboratory"}, _OBS_NON_LAB) if own else (
-                dr is None or _is_lab(dr, _DR_LAB, _DR_NON_LAB)
+            lab = (
+                _is_lab(obs, {"laboratory"}, _OBS_NON_LAB) if own else (dr is None or _is_lab(dr, _DR_LAB, _DR_NON_LAB))
             )
             if not lab:
                 cats = ", ".join(sorted(own or _category_codes(dr or {})))
                 self._skip(e, "not_a_lab_result", f"Observation with category {cats} is not a lab result")
             elif obs.get("hasMember") and not any(k.startswith("value") for k in obs):
-                self._skip(e, "panel_without_value", "Observation is a panel header: its members are the results")
+                reason = "Observation is a panel header: its members are the results"
+                self._skip(e, "panel_without_value", reason)
             else:
                 self._lab_row(e.number, obs=obs, dr=dr)
 
         for e in self._of_type("DiagnosticReport"):
             dr = e.resource
-            if id(dr) in self.used:
+            if id(dr) in self.consumed:
                 continue
             if not _is_lab(dr, _DR_LAB, _DR_NON_LAB):
                 cats = ", ".join(sorted(_category_codes(dr)))
-                self._skip(e, "not_a_lab_result", f"DiagnosticReport with category {cats} is not a lab report")
+                reason = f"DiagnosticReport with category {cats} is not a lab report"
+                self._skip(e, "not_a_lab_result", reason)
             else:
                 self._lab_row(e.number, dr=dr)
 
         for e in self._of_type("Specimen"):
-            if id(e.resource) not in self.used:
+            if id(e.resource) not in self.consumed:
                 self._lab_row(e.number, spec=e.resource)
 
         for e in self._of_type("ServiceRequest"):
             sr = e.resource
-            if id(sr) in self.used:
+            if id(sr) in self.consumed:
                 continue
             if not _is_lab(sr, _SR_LAB, _SR_NON_LAB):
                 self._skip(e, "not_a_lab_order", "ServiceRequest category is not a laboratory procedure")
@@ -599,7 +600,7 @@ class _Reader:
                 patient_id=self._patient((p.get("subject"), p)),
                 procedure_code=_code(p.get("code")),
                 room_id=ix.ref_id(p.get("location"), p),
-                performed_by=self._practitioner(actors) or next((ix.ref_id(r, q) for r, q in actors if r), None),
+                performed_by=self._practitioner(actors) or next((ix.ref_id(r, q) for r, q in actors), None),
                 procedure_start_at=start or _text(p.get("performedDateTime")),
                 procedure_end_at=end,
                 status=_PROCEDURE_STATUS.get(p.get("status"), p.get("status")),
@@ -613,19 +614,18 @@ class _Reader:
         for e in self._of_type("Encounter"):
             enc = e.resource
             if enc.get("status") in _ENCOUNTER_NOT_HELD:
-                self._skip(e, "encounter_not_held", f"Encounter status is {enc['status']}: no visit took place")
+                reason = f"Encounter status is {enc['status']}: no visit took place"
+                self._skip(e, "encounter_not_held", reason)
                 self._use(enc)
                 continue
             arrived, departed = _period(enc, "period")
             locations = [loc for loc in enc.get("location") or [] if isinstance(loc, dict)]
 
-            def is_room(loc: dict) -> bool:
-                target = ix.resolve(loc.get("location"), enc) or {}
-                return "ro" in {c for _, c in _codes(target.get("physicalType"))}
-
-            room = next((loc for loc in locations if is_room(loc)), None) or next(
-                (loc for loc in locations if isinstance(loc.get("period"), dict)), None
-            ) or (locations[0] if locations else None)
+            room = (
+                next((loc for loc in locations if self._is_room(loc, enc)), None)
+                or next((loc for loc in locations if isinstance(loc.get("period"), dict)), None)
+                or (locations[0] if locations else None)
+            )
             room_in, room_out = _period(room, "period")
             row = empty_row("encounters", e.number)
             row.update(
@@ -640,6 +640,10 @@ class _Reader:
             )
             self.rows.append(("encounters", row))
             self._use(enc)
+
+    def _is_room(self, location: dict, encounter: Resource) -> bool:
+        target = self.index.resolve(location.get("location"), encounter) or {}
+        return "ro" in {code for _, code in _codes(target.get("physicalType"))}
 
     def read_rest(self) -> None:
         supported = ", ".join(ROW_TYPES)

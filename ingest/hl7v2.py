@@ -9,7 +9,7 @@ naive `2026-11-25 14:05:00` without (the ingest reads naive times as clinic loca
 Nothing here is validated: missing required values stay None and the ingest core quarantines the row.
 Patient identifiers (PID-3) are passed through for the ingest to pseudonymise; they are never logged.
 
-Field mapping (v2.5.1 segment groups; see the report in the module tests for examples):
+Field mapping (v2.5.1 segment groups; worked examples in tests/test_hl7v2.py):
 
     specimen_id        SPM-2.1 placer id > SPM-2.2 filler id > OBR-3 filler order no > OBR-2 / ORC-2
     clinic_id          argument > MSH-4.1 (sending facility namespace id)
@@ -75,9 +75,7 @@ _STATUS = {
 _RESULT_PRESENT = {"F", "U", "C", "P", "R", "A"}
 _STAT_PRIORITIES = {"S", "STAT", "A", "ASAP"}
 
-_DTM = re.compile(
-    r"^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$"
-)
+_DTM = re.compile(r"^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(\.\d{1,4})?)?)?)?)?)?([+-]\d{4})?$")
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -278,6 +276,8 @@ def _result_value(obx) -> str | None:
         if value_type == "SN":
             parts = [_get(obx, 5, c, rep=rep) for c in (1, 2, 3, 4)]
             value = "".join(p for p in parts if p) or None
+        elif value_type == "RP":
+            value = _get(obx, 5, 1, rep=rep)  # the pointer (URL); type and subtype follow
         elif value_type in ("CE", "CWE", "CNE", "CF"):
             value = _get(obx, 5, 2, rep=rep) or _get(obx, 5, 9, rep=rep) or _get(obx, 5, 1, rep=rep)
         else:  # NM, ST, TX, FT, DT, TS, ...: the text; a malformed multi-component value is joined
@@ -310,16 +310,27 @@ def _is_other_org(name: str | None, msh, clinic_id: str | None) -> bool:
 def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[str, str | None]]:
     msh = message.segment("MSH")
     is_oul = (_get(msh, 9, 1) or "").upper() == "OUL"
-    clinic = clinic_id or _get(msh, 4, 1)
     rows = []
     for order in _orders(message, is_oul):
         obr, orc = order.obr, order.orc
         spm = order.specimens[0] if order.specimens else None
-        specimen_id = (
-            _get(spm, 2, 1, 1) or _get(spm, 2, 2, 1) or _get(obr, 3) or _get(obr, 2) or _get(orc, 2)
-        )
         reject_reason = _get(spm, 21, 2) or _get(spm, 21, 9) or _get(spm, 21, 1)
         reported = hl7_timestamp(_get(obr, 22))
+        order_row = empty_row("lab_specimens", message_number)
+        order_row.update(  # what all results of the order share
+            specimen_id=_get(spm, 2, 1, 1) or _get(spm, 2, 2, 1) or _get(obr, 3) or _get(obr, 2) or _get(orc, 2),
+            clinic_id=clinic_id or _get(msh, 4, 1),
+            patient_id=_get(order.pid, 3, 1),
+            priority=_priority(order),
+            encounter_id=_get(order.pv1, 19, 1),
+            order_id=_get(orc, 2) or _get(obr, 2),
+            ordered_at=_ordered_at(orc),
+            ordered_by=_get(orc, 12, 1) or _get(obr, 16, 1),
+            collected_at=hl7_timestamp(_get(obr, 7) or _get(spm, 17, 1)),
+            collected_by=_get(obr, 10, 1),
+            received_at=hl7_timestamp(_get(obr, 14) or _get(spm, 18)),
+            rejection_reason=reject_reason,
+        )
         for obx in order.results:
             code = (_get(obx, 11) or _get(obr, 25) or "").upper()
             status = _STATUS.get(code, code or None)
@@ -327,20 +338,9 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
                 status = "rejected"
             performer = _get(obx, 23, 1)
             send_out = _is_other_org(performer, msh, clinic_id)
-            row = empty_row("lab_specimens", message_number)
+            row = dict(order_row)
             row.update(
-                specimen_id=specimen_id,
-                clinic_id=clinic,
-                patient_id=_get(order.pid, 3, 1),
                 test_code=_test_code(obx),
-                priority=_priority(order),
-                encounter_id=_get(order.pv1, 19, 1),
-                order_id=_get(orc, 2) or _get(obr, 2),
-                ordered_at=_ordered_at(orc),
-                ordered_by=_get(orc, 12, 1) or _get(obr, 16, 1),
-                collected_at=hl7_timestamp(_get(obr, 7) or _get(spm, 17, 1)),
-                collected_by=_get(obr, 10, 1),
-                received_at=hl7_timestamp(_get(obr, 14) or _get(spm, 18)),
                 resulted_at=hl7_timestamp(_get(obx, 19)) or (reported if code in _RESULT_PRESENT else None),
                 verified_at=reported if status in ("final", "corrected") else None,
                 performing_site="send_out" if send_out else "in_house",
@@ -350,7 +350,6 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
                 result_unit=_get(obx, 6, 1),
                 abnormal_flag=_get(obx, 8, 1),
                 status=status,
-                rejection_reason=reject_reason,
             )
             rows.append(row)
     return rows
@@ -381,7 +380,10 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
         except Exception as exc:  # noqa: BLE001 - any parser failure quarantines just this message
             skipped.append(
                 SkippedMessage(
-                    number, "", "unparseable_message", f"HL7 parser failed: {type(exc).__name__}",
+                    number,
+                    "",
+                    "unparseable_message",
+                    f"HL7 parser failed: {type(exc).__name__}",
                     _mask_unparsed(lines),
                 )
             )
@@ -404,8 +406,11 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
         except Exception as exc:  # noqa: BLE001
             skipped.append(
                 SkippedMessage(
-                    number, message_type, "unparseable_message",
-                    f"could not read the lab result: {type(exc).__name__}", _mask(message),
+                    number,
+                    message_type,
+                    "unparseable_message",
+                    f"could not read the lab result: {type(exc).__name__}",
+                    _mask(message),
                 )
             )
             continue

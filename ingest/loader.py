@@ -147,7 +147,128 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, r
         )
 
 
-def ingest_csv(
+@dataclass
+class SourceTable:
+    """One record type's rows from one file, as an all-VARCHAR temp table with `_line`."""
+
+    record_type: str
+    table: str
+    columns: list[str]
+    format: str
+    encoding: str | None = None
+    delimiter: str = ","
+    rejects_table: str | None = None
+    rejects: int = 0
+
+
+MESSAGE_FORMATS = {".hl7": "hl7v2", ".hl7v2": "hl7v2", ".json": "fhir", ".ndjson": "fhir"}
+
+
+def detect_format(path: Path, fmt: str | None) -> str:
+    return fmt or MESSAGE_FORMATS.get(path.suffix.lower(), "csv")
+
+
+def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_type: str) -> int | None:
+    row = con.execute(
+        "SELECT rows_read FROM raw.ingest_log WHERE file_hash = $h AND record_type = $rt AND status = 'loaded'",
+        {"h": file_hash, "rt": record_type},
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, lineage: dict, status: str) -> FileResult:
+    """Validate and merge one source table; the caller owns the transaction."""
+    rt = RECORD_TYPES[src.record_type]
+    present, warnings = _prepare_src(con, rt, src.table, src.columns, path)
+    build_checked(con, rt, present, src.delimiter)
+    flag_unknown_references(con, rt)
+    result = FileResult(str(path), rt.name, status, warnings=warnings)
+    result.rows_new, result.rows_unchanged, result.rows_superseded = _merge(con, rt, lineage)
+    _quarantine(con, rt, lineage, src.rejects_table, src.columns, src.delimiter)
+    result.rows_loaded = result.rows_new + result.rows_unchanged
+    result.rows_flagged = con.execute("SELECT count(*) FROM ok WHERE len(_flags) > 0").fetchone()[0]
+    result.top_reasons = con.execute(
+        "SELECT reason_code, count(*) FROM raw.quarantine WHERE batch_id = $b AND file_hash = $h AND record_type = $rt "
+        "GROUP BY 1 ORDER BY 2 DESC, 1",
+        {"b": lineage["batch"], "h": lineage["hash"], "rt": rt.name},
+    ).fetchall()
+    result.rows_quarantined = sum(n for _, n in result.top_reasons)
+    result.rows_read = con.execute("SELECT count(*) FROM src").fetchone()[0] + src.rejects
+    _log(con, result, lineage, src.format, src.encoding, src.delimiter)
+    if result.rows_read != result.rows_loaded + result.rows_quarantined:
+        raise AssertionError(f"{path}: reconciliation failed: {result}")
+    return result
+
+
+def _log(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict, fmt: str, encoding: str | None,
+         delimiter: str | None) -> None:
+    con.execute(
+        """INSERT INTO raw.ingest_log VALUES ($batch, $file, $hash, $rt, $fmt, $enc, $delim, 'loaded', $read,
+           $loaded, $new, $unchanged, $superseded, $quarantined, $flagged, $warnings, $now, now()::TIMESTAMP)""",
+        lineage | {
+            "rt": result.record_type, "fmt": fmt, "enc": encoding, "delim": delimiter, "read": result.rows_read,
+            "loaded": result.rows_loaded, "new": result.rows_new, "unchanged": result.rows_unchanged,
+            "superseded": result.rows_superseded, "quarantined": result.rows_quarantined,
+            "flagged": result.rows_flagged, "warnings": result.warnings,
+        },
+    )
+
+
+def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path, record_type: str | None,
+                 options: CsvOptions | None) -> list[SourceTable]:
+    record_type = record_type or record_type_for_filename(path.name)
+    if record_type not in RECORD_TYPES:
+        raise UnreadableFile(
+            f"{path}: cannot tell the record type from the file name. Name it <type>_<anything>.csv "
+            f"(types: {', '.join(RECORD_TYPES)}) or pass --type."
+        )
+    table = read_csv_table(con, path, "src_in", options)
+    return [SourceTable(record_type, "src_in", table.columns, "csv", table.encoding, table.delimiter,
+                        table.rejects_table, table.rejects)]
+
+
+def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clinic_id: str | None
+                     ) -> tuple[list[SourceTable], list]:
+    import pyarrow as pa
+
+    from ingest.fhir_r4 import read_fhir_file
+    from ingest.hl7v2 import read_hl7v2_file
+    from ingest.message_rows import MESSAGE_NUMBER
+
+    reader = read_hl7v2_file if fmt == "hl7v2" else read_fhir_file
+    try:
+        groups, skipped = reader(path, clinic_id)
+    except (OSError, ValueError) as exc:
+        raise UnreadableFile(f"{path}: not readable as {fmt} ({exc}). Check that the file is {fmt}.") from exc
+    sources = []
+    for group in groups:
+        table = f"src_in_{group.record_type}"
+        columns = [*RECORD_TYPES[group.record_type].column_names, MESSAGE_NUMBER]
+        arrow = pa.table({c: pa.array([row.get(c) for row in group.rows], pa.string()) for c in columns})
+        con.register("message_rows", arrow)
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
+            SELECT CAST({MESSAGE_NUMBER} AS BIGINT) AS _line, * EXCLUDE ({MESSAGE_NUMBER}) FROM message_rows""")
+        con.unregister("message_rows")
+        sources.append(SourceTable(group.record_type, table, columns[:-1], fmt))
+    return sources, skipped
+
+
+def _quarantine_skipped(con: duckdb.DuckDBPyConnection, path: Path, skipped: list, lineage: dict,
+                        fmt: str, status: str) -> FileResult:
+    for s in skipped:
+        con.execute(
+            "INSERT INTO raw.quarantine VALUES ($batch, $file, $hash, $line, 'message', $code, [$code], $reason, "
+            "$raw, $now)",
+            lineage | {"line": s.message_number, "code": s.reason_code, "reason": s.reason, "raw": s.raw_masked},
+        )
+    reasons = Counter(s.reason_code for s in skipped)
+    result = FileResult(str(path), "message", status, rows_read=len(skipped),
+                        rows_quarantined=len(skipped), top_reasons=reasons.most_common())
+    _log(con, result, lineage, fmt, None, None)
+    return result
+
+
+def ingest_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
     batch_id: str,
@@ -155,59 +276,38 @@ def ingest_csv(
     record_type: str | None = None,
     options: CsvOptions | None = None,
     dry_run: bool = False,
-) -> FileResult:
-    record_type = record_type or record_type_for_filename(path.name)
-    if record_type not in RECORD_TYPES:
-        raise UnreadableFile(
-            f"{path}: cannot tell the record type from the file name. Name it <type>_<anything>.csv "
-            f"(types: {', '.join(RECORD_TYPES)}) or pass --type."
-        )
-    rt = RECORD_TYPES[record_type]
-    file_hash = file_sha256(path)
-    done = con.execute(
-        "SELECT rows_read FROM raw.ingest_log WHERE file_hash = $h AND record_type = $rt AND status = 'loaded'",
-        {"h": file_hash, "rt": record_type},
-    ).fetchone()
-    if done:
-        return FileResult(str(path), record_type, "already_ingested", rows_read=done[0],
-                          message="this exact file was ingested before; nothing changed")
-    table = read_csv_table(con, path, "src_in", options)
-    present, warnings = _prepare_src(con, rt, "src_in", table.columns, path)
-    build_checked(con, rt, present, table.delimiter)
-    flag_unknown_references(con, rt)
+    fmt: str | None = None,
+    clinic_id: str | None = None,
+) -> list[FileResult]:
+    """Load one file (CSV, HL7 v2 or FHIR R4) in one transaction; one result per record type it holds."""
+    fmt = detect_format(path, fmt)
+    try:
+        file_hash = file_sha256(path)
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror}). Check the path and permissions.") from exc
+    if fmt == "csv":
+        sources, skipped = _csv_sources(con, path, record_type, options), []
+    else:
+        sources, skipped = _message_sources(con, path, fmt, clinic_id)
     lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}
-    result = FileResult(str(path), record_type, "dry_run" if dry_run else "loaded", warnings=warnings)
+    status = "dry_run" if dry_run else "loaded"
+    results = []
     con.execute("BEGIN TRANSACTION")
     try:
-        result.rows_new, result.rows_unchanged, result.rows_superseded = _merge(con, rt, lineage)
-        _quarantine(con, rt, lineage, table.rejects_table, table.columns, table.delimiter)
-        result.rows_loaded = result.rows_new + result.rows_unchanged
-        result.rows_flagged = con.execute("SELECT count(*) FROM ok WHERE len(_flags) > 0").fetchone()[0]
-        reasons = con.execute(
-            "SELECT reason_code, count(*) FROM raw.quarantine WHERE batch_id = $b AND file_hash = $h "
-            "GROUP BY 1 ORDER BY 2 DESC, 1",
-            {"b": batch_id, "h": file_hash},
-        ).fetchall()
-        result.rows_quarantined = sum(n for _, n in reasons)
-        result.top_reasons = [(r, n) for r, n in reasons]
-        result.rows_read = con.execute("SELECT count(*) FROM src").fetchone()[0] + table.rejects
-        con.execute(
-            """INSERT INTO raw.ingest_log VALUES ($batch, $file, $hash, $rt, 'csv', $enc, $delim, 'loaded', $read,
-               $loaded, $new, $unchanged, $superseded, $quarantined, $flagged, $warnings, $now, now()::TIMESTAMP)""",
-            lineage | {
-                "rt": record_type, "enc": table.encoding, "delim": table.delimiter, "read": result.rows_read,
-                "loaded": result.rows_loaded, "new": result.rows_new, "unchanged": result.rows_unchanged,
-                "superseded": result.rows_superseded, "quarantined": result.rows_quarantined,
-                "flagged": result.rows_flagged, "warnings": warnings,
-            },
-        )
+        for src in sources:
+            done = _already_ingested(con, file_hash, src.record_type)
+            if done is not None:
+                results.append(FileResult(str(path), src.record_type, "already_ingested", rows_read=done,
+                                          message="this exact file was ingested before; nothing changed"))
+                continue
+            results.append(_load_one(con, src, path, lineage, status))
+        if skipped and _already_ingested(con, file_hash, "message") is None:
+            results.append(_quarantine_skipped(con, path, skipped, lineage, fmt, status))
         con.execute("ROLLBACK" if dry_run else "COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    if result.rows_read != result.rows_loaded + result.rows_quarantined:
-        raise AssertionError(f"{path}: reconciliation failed: {result}")
-    return result
+    return results
 
 
 def reason_summary(results: list[FileResult]) -> Counter:

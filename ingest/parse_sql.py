@@ -46,7 +46,8 @@ def _sane_year(expr: str) -> str:
 def naive_timestamp(col: str) -> str:
     t = text(col)
     parsed = f"coalesce(try_cast({t} AS TIMESTAMP), try_strptime({t}, {_list(LOCAL_TIMESTAMP_FORMATS)}))"
-    return _sane_year(parsed)
+    # A date without a time of day is not a timestamp: midnight would invent intervals.
+    return _sane_year(f"CASE WHEN contains({t}, ':') THEN {parsed} END")
 
 
 def timestamp_utc(col: str) -> str:

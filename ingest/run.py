@@ -11,11 +11,11 @@ import duckdb
 
 from ingest.contract import INGEST_ORDER, record_type_for_filename
 from ingest.csv_reader import CsvOptions, UnreadableFile
-from ingest.loader import FileResult, ingest_csv
+from ingest.loader import MESSAGE_FORMATS, FileResult, ingest_file
 from ingest.pseudonymise import bind_key
 from ingest.warehouse import connect, ensure_schema
 
-SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv")
+SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", *MESSAGE_FORMATS)
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -47,6 +47,8 @@ def ingest_paths(
     dry_run: bool = False,
     on_file: Callable[[Path], None] | None = None,
     con: duckdb.DuckDBPyConnection | None = None,
+    fmt: str | None = None,
+    clinic_id: str | None = None,
 ) -> list[FileResult]:
     """Load every file; a file that cannot be read at all is reported as failed and the others go on."""
     files = discover(paths)
@@ -61,7 +63,7 @@ def ingest_paths(
             if on_file:
                 on_file(f)
             try:
-                results.append(ingest_csv(con, f, batch_id, now, record_type, options, dry_run))
+                results.extend(ingest_file(con, f, batch_id, now, record_type, options, dry_run, fmt, clinic_id))
             except UnreadableFile as exc:
                 results.append(FileResult(str(f), record_type or record_type_for_filename(f.name) or "?",
                                           "failed", message=str(exc)))

@@ -17,7 +17,7 @@ from ingest.pseudonymise import hmac_sql
 MASK = "***"
 
 EXPECTED_FORMAT = {
-    Kind.TIMESTAMP: "a date and time such as 2026-11-25 14:05 or 25.11.2026 14:05",
+    Kind.TIMESTAMP: "a date with a time of day such as 2026-11-25 14:05 or 25.11.2026 14:05",
     Kind.DATE: "a date such as 2026-11-25 or 25.11.2026",
     Kind.TIME: "a time such as 07:30",
     Kind.INTEGER: "a whole number",
