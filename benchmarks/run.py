@@ -1,0 +1,116 @@
+"""`make bench`: ingest speed against DuckDB's own CSV load, and dbt build times, on a large simulated network.
+
+Each stage runs in its own process so its wall time and peak memory (ru_maxrss) are its own. Results are
+printed and appended to BENCHMARKS.md with the machine named. Speed is measured here, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "00" * 32
+
+FLOOR = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1])
+for f in sys.argv[2:]:
+    name = f.rsplit('/', 1)[-1].split('.')[0]
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_csv('{f}', header = true)")
+"""
+
+INGEST = """
+import sys
+from pathlib import Path
+from ingest.run import ingest_paths
+results = ingest_paths(Path(sys.argv[1]), [Path(p) for p in sys.argv[2:]], bytes.fromhex('""" + KEY + """'))
+assert all(r.status == 'loaded' for r in results), [r.message for r in results]
+print(sum(r.rows_read for r in results if r.record_type in ('lab_specimens', 'procedures')))
+"""
+
+
+def run_stage(code: str, args: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Wall seconds, peak RSS in MiB and stdout of `python -c code args` in a fresh process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                            env=(os.environ | (env or {})), text=True)
+    out = proc.stdout.read() if proc.stdout else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"stage failed ({status}): {code[:60]}")
+    return elapsed, usage.ru_maxrss / 1024, out.strip()
+
+
+def machine() -> str:
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clinics", type=int, default=150)
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--workdir", type=Path, default=ROOT / "data" / "bench")
+    parser.add_argument("--skip-dbt", action="store_true")
+    args = parser.parse_args()
+    work = args.workdir
+    source = work / f"source-{args.clinics}x{args.days}"
+    work.mkdir(parents=True, exist_ok=True)
+    if not (source / "procedures.csv").exists():
+        t, rss, _ = run_stage(
+            "import sys; from pathlib import Path; from simulator.generate import simulate, SimulationConfig; "
+            "simulate(Path(sys.argv[1]), SimulationConfig(clinics=int(sys.argv[2]), days=int(sys.argv[3])))",
+            [str(source), str(args.clinics), str(args.days)],
+        )
+        print(f"simulate: {t:.1f} s, peak {rss:.0f} MiB")
+    big = [str(source / "lab_specimens.csv"), str(source / "procedures.csv")]
+    master = [str(source / n) for n in ("clinics.csv", "rooms.csv", "staff.csv")]
+    sizes = sum(Path(f).stat().st_size for f in big) / 2**20
+
+    floor_db = work / "floor.duckdb"
+    floor_db.unlink(missing_ok=True)
+    floor_t, floor_rss, _ = run_stage(FLOOR, [str(floor_db), *big])
+
+    ingest_db = work / "ingest.duckdb"
+    ingest_db.unlink(missing_ok=True)
+    run_stage(INGEST, [str(ingest_db), *master])
+    ingest_t, ingest_rss, rows = run_stage(INGEST, [str(ingest_db), *big])
+
+    lines = [
+        f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {args.clinics} clinics × {args.days} days",
+        "",
+        f"Machine: {machine()}. Files: lab_specimens.csv + procedures.csv, {int(rows):,} rows, {sizes:,.0f} MiB.",
+        "",
+        "| stage | wall time | peak memory |",
+        "|---|---|---|",
+        f"| DuckDB `read_csv` into a table (floor) | {floor_t:.1f} s | {floor_rss:,.0f} MiB |",
+        f"| `backoffice ingest` (validate, pseudonymise, merge) | {ingest_t:.1f} s | {ingest_rss:,.0f} MiB |",
+        f"| ratio ingest / floor | {ingest_t / floor_t:.2f}× | |",
+    ]
+    if not args.skip_dbt:
+        env = {"BACKOFFICE_DB": str(ingest_db)}
+        rest = [str(p) for p in sorted(source.glob("*.csv")) if str(p) not in big + master]
+        run_stage(INGEST, [str(ingest_db), *rest])
+        build_t, build_rss, _ = run_stage(
+            "import sys; from pathlib import Path; from backoffice.build import build; build(Path(sys.argv[1]), True)",
+            [str(ingest_db)], env)
+        lines.append(f"| `dbt build --full-refresh` (all models and tests) | {build_t:.1f} s | {build_rss:,.0f} MiB |")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    bench_md = ROOT / "BENCHMARKS.md"
+    if not bench_md.exists():
+        bench_md.write_text("# Benchmarks\n\nWritten by `make bench` (benchmarks/run.py). Newest first.\n\n")
+    head, _, tail = bench_md.read_text().partition("\n## ")
+    bench_md.write_text(head.rstrip() + "\n\n" + report + ("\n## " + tail if tail else ""))
+
+
+if __name__ == "__main__":
+    main()
