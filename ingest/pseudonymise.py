@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import os
 import secrets
-from pathlib import Path
 
 import duckdb
 
@@ -77,7 +76,3 @@ def pseudonym(patient_id: str, key: bytes) -> str:
     digest = hmac.new(key, patient_id.strip().encode(), hashlib.sha256).hexdigest()
     return PSEUDONYM_PREFIX + digest[:PSEUDONYM_HEX_CHARS]
 
-
-def ensure_secret_for_demo(path: Path | None = None) -> Path:
-    load_secret(create=True)
-    return path or secret_file()
