@@ -1,0 +1,27 @@
+-- Supervisors' and auditors' list of competency exceptions (domain-standards 4): every test or procedure performed by
+-- someone whose competency or required certification was not current that day, and every unsupervised performance
+-- of a procedure skill before sign-off - staff, date, what, why. One row per performance x broken rule (x
+-- certification).
+select
+    c.clinic_id,
+    c.performed_on as exception_date,
+    cast(date_trunc('week', c.performed_on) as date) as week_start,
+    c.rule_code,
+    r.rule_title,
+    c.performed_by as staff_id,
+    st.display_name,
+    st.role,
+    st.supervisor_id,
+    c.performance_type,
+    c.record_id,
+    c.performed_code,
+    c.competency_code,
+    cast(c.certification_code as varchar) as certification_code,
+    c.supervised_by,
+    c.patient_id,
+    c.reason,
+    c.detail
+from {{ ref('int_competency_checks') }} c
+join {{ ref('dim_compliance_rules') }} r using (rule_code)
+left join {{ ref('stg_backoffice__staff') }} st on st.clinic_id = c.clinic_id and st.staff_id = c.performed_by
+where not c.is_compliant
