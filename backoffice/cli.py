@@ -16,6 +16,7 @@ from backoffice import settings
 from backoffice.build import BuildFailed
 from backoffice.build import build as dbt_build
 from backoffice.publish import publish
+from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
 from ingest.csv_reader import CsvOptions
 from ingest.loader import FileResult
 from ingest.pseudonymise import SecretError, load_secret
@@ -24,6 +25,7 @@ from ingest.run import discover, ingest_paths
 app = typer.Typer(help="Clinic back-office analytics: ingest exports, build the models, serve the dashboards.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
 console = Console()
+app.add_typer(users_app, name="users")
 
 
 def default_source_dir() -> Path:
@@ -76,7 +78,7 @@ def ingest(
     encoding: Annotated[str, typer.Option(help="utf-8, cp1252 or latin-1 (default: detected)")] = None,  # type: ignore[assignment]
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report without writing")] = False,
     create_secret: Annotated[bool, typer.Option(help="Create the pseudonymisation secret if missing")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="csv, hl7v2 or fhir (default: by file suffix)")] = None,  # type: ignore[assignment]
+    fmt: Annotated[str, typer.Option("--format", help="csv, hl7v2, fhir or mimic-iv (default: by file suffix)")] = None,  # type: ignore[assignment]
     clinic: Annotated[str, typer.Option(help="Clinic id for HL7/FHIR messages that do not name one")] = None,  # type: ignore[assignment]
 ) -> None:
     """Load exports into the warehouse's raw schema; bad rows go to raw.quarantine with a reason."""
@@ -86,7 +88,7 @@ def ingest(
     except SecretError as exc:
         console.print(f"[red]error[/] {exc}")
         raise typer.Exit(2) from exc
-    files = discover(paths)
+    files = discover(paths, fmt)
     if not files:
         console.print(f"[red]error[/] no CSV files found in {', '.join(map(str, paths))}")
         raise typer.Exit(2)
@@ -140,7 +142,25 @@ def demo(port: int = 8501, clinics: int = 3, days: int = 90, seed: int = 42) -> 
         if exc.exit_code:
             raise
     build(full_refresh=True)
+    print_logins(create_demo_users(clinics_in(settings.warehouse_path())), console)
     serve(port=port)
+
+
+@app.command()
+def report(
+    period: Annotated[str, typer.Option(help="Month to report, YYYY-MM")],
+    clinic: Annotated[str, typer.Option(help="Clinic id")],
+    out: Annotated[Path, typer.Option(help="HTML file (default: data/reports/audit-CLINIC-PERIOD.html)")] = None,  # type: ignore[assignment]
+) -> None:
+    """Write the printable sterility and competency audit report (rates, exceptions, recall traces) as HTML."""
+    from backoffice.report import ReportError, write_report
+
+    try:
+        written = write_report(clinic, period, out)
+    except ReportError as exc:
+        console.print(f"[red]error[/] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(f"Audit report: {written}")
 
 
 if __name__ == "__main__":

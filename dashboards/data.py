@@ -1,13 +1,30 @@
-"""The dashboards' only way into the data: read-only queries on the published serving copy.
+"""The dashboards' only way into the data: read-only, clinic-restricted queries on the published serving copy.
 
 The app never opens the warehouse that ingest and dbt write (DuckDB allows one writer or many readers, not
 both): it follows the `CURRENT` pointer that `backoffice build` swaps atomically after each successful build.
-Results are cached per (serving file, SQL, parameters) with a TTL, so a new publication invalidates the
-cache at once. SQL takes bound parameters only.
+
+Clinic restriction, enforced here and not by the pages: each query runs on a fresh in-memory DuckDB that
+attaches the serving copy read-only under a random alias and exposes, under the usual names, views that keep
+only the signed-in user's clinics:
+
+- every table in `marts` and `reference` with a `clinic_id` column: `WHERE clinic_id IN (the user's clinics)`;
+- `reference` tables without `clinic_id` (test and procedure catalogs): as they are;
+- a `marts` table without `clinic_id` is not exposed at all unless listed in UNSCOPED (default deny);
+- `raw.ingest_log` (one row per file, no patient data) and `raw.quarantine` without the row text and free-text
+  reason (a quarantined row may belong to any clinic of the network, so only its file, line and reason code);
+- `raw.clinics`: the user's clinics' names and time zones.
+
+Then file access and configuration changes are switched off, so a page cannot attach or read any file (the
+serving copy included) other than through these views.
+Results are cached per (serving file, clinics, SQL, parameters) with a TTL: a new publication is a new file
+name, so the cache moves to the new copy at once. SQL takes bound parameters only.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -18,21 +35,145 @@ from backoffice.publish import current_serving_file
 from backoffice.settings import serving_dir
 
 CACHE_TTL_SECONDS = 300
+EXPOSED_SCHEMAS = ("marts", "reference")
+UNSCOPED: frozenset[tuple[str, str]] = frozenset()  # (schema, table) of clinic-less marts a page may read
+RAW_VIEWS = {
+    ("raw", "ingest_log"): "SELECT *, regexp_extract(source_file, '[^/\\\\]+$') AS file_name FROM {src}",
+    ("raw", "quarantine"): """SELECT batch_id, regexp_extract(source_file, '[^/\\\\]+$') AS file_name, source_line,
+                                     record_type, reason_code, reason_codes, ingested_at FROM {src}""",
+    ("raw", "clinics"): "SELECT clinic_id, name, timezone FROM {src} WHERE _is_current AND {scope}",
+}
+_STAMP = re.compile(r"warehouse-(\d{8}T\d{12})\.duckdb$")
+
+
+class NotSignedIn(RuntimeError):
+    """A query was attempted without a signed-in user; the page should never have run."""
 
 
 def serving_file() -> Path | None:
     return current_serving_file(serving_dir())
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False)
-def _cached_query(serving: str, sql: str, params: tuple) -> pd.DataFrame:
-    with duckdb.connect(serving, read_only=True) as con:
-        return con.execute(sql, list(params)).df()
+def allowed_clinics() -> tuple[str, ...]:
+    from dashboards.auth import current_user
+
+    user = current_user()
+    if user is None:
+        raise NotSignedIn("no signed-in user")
+    return tuple(sorted(user.clinics))
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def scoped_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection whose tables are views of the serving copy restricted to `clinics`."""
+    con = duckdb.connect(":memory:")
+    try:
+        alias = "served_" + secrets.token_hex(8)
+        con.execute(f"ATTACH '{serving.replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("CREATE TABLE main._allowed_clinics AS SELECT unnest($c::VARCHAR[]) AS clinic_id",
+                    {"c": list(clinics)})
+        scope = "clinic_id IN (SELECT clinic_id FROM main._allowed_clinics)"
+        rows = con.execute(
+            """SELECT t.table_schema, t.table_name,
+                      bool_or(c.column_name = 'clinic_id') AS has_clinic
+               FROM information_schema.tables t
+               JOIN information_schema.columns c USING (table_catalog, table_schema, table_name)
+               WHERE t.table_catalog = $cat AND t.table_type = 'BASE TABLE'
+               GROUP BY ALL""",
+            {"cat": alias},
+        ).fetchall()
+        for schema, table, has_clinic in rows:
+            src = f"{alias}.{_quote(schema)}.{_quote(table)}"
+            if (schema, table) in RAW_VIEWS:
+                body = RAW_VIEWS[(schema, table)].format(src=src, scope=scope)
+            elif schema in EXPOSED_SCHEMAS and has_clinic:
+                body = f"SELECT * FROM {src} WHERE {scope}"
+            elif schema == "reference" or (schema, table) in UNSCOPED:
+                body = f"SELECT * FROM {src}"
+            else:
+                continue
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {_quote(schema)}")
+            con.execute(f"CREATE VIEW {_quote(schema)}.{_quote(table)} AS {body}")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET disabled_filesystems = 'LocalFileSystem'")  # not even the serving copy a second time
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _close(con: duckdb.DuckDBPyConnection) -> None:
+    con.close()
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False, on_release=_close)
+def _shared_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+    """One scoped connection per (serving copy, clinic set), shared by sessions; each query takes its own cursor."""
+    return scoped_connection(serving, clinics)
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=1024)
+def _cached_query(serving: str, clinics: tuple[str, ...], sql: str, params: tuple) -> pd.DataFrame:
+    with _shared_connection(serving, clinics).cursor() as cur:
+        return cur.execute(sql, list(params)).df()
 
 
 def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
-    """Run a read-only query on the current serving copy; empty frame before the first build."""
+    """Run a read-only query on the current serving copy, restricted to the signed-in user's clinics.
+
+    An empty frame before the first build. If a copy is pruned between reading the pointer and opening it,
+    the pointer is read again once.
+    """
+    clinics = allowed_clinics()
+    for attempt in range(2):
+        path = serving_file()
+        if path is None:
+            return pd.DataFrame()
+        try:
+            return _cached_query(str(path), clinics, sql, tuple(params))
+        except duckdb.IOException:
+            if attempt or serving_file() == path:
+                raise
+    raise AssertionError("unreachable")
+
+
+def has_table(qualified: str) -> bool:
+    """Whether the serving copy exposes `schema.table` to this user (False before the first build)."""
+    schema, _, table = qualified.partition(".")
+    found = query("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ? "
+                  "AND table_catalog = current_database()", [schema, table])
+    return not found.empty and int(found["n"].iloc[0]) > 0
+
+
+def published_at() -> datetime | None:
+    """When the current serving copy was published (UTC), from its file name."""
     path = serving_file()
     if path is None:
-        return pd.DataFrame()
-    return _cached_query(str(path), sql, tuple(params))
+        return None
+    m = _STAMP.search(path.name)
+    if m:
+        return datetime.strptime(m.group(1), "%Y%m%dT%H%M%S%f").replace(tzinfo=UTC)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+
+
+def last_ingest() -> datetime | None:
+    """When the last file finished loading (UTC), from raw.ingest_log."""
+    if not has_table("raw.ingest_log"):
+        return None
+    df = query("SELECT max(finished_at) AS last FROM raw.ingest_log WHERE status = 'loaded'")
+    if df.empty or pd.isna(df["last"].iloc[0]):
+        return None
+    return pd.Timestamp(df["last"].iloc[0]).to_pydatetime().replace(tzinfo=UTC)
+
+
+def clinic_names() -> dict[str, str]:
+    """clinic_id -> name for the user's clinics (empty before the first build)."""
+    if not has_table("raw.clinics"):
+        return {}
+    df = query("SELECT clinic_id, name FROM raw.clinics ORDER BY clinic_id")
+    return dict(zip(df["clinic_id"], df["name"], strict=True))

@@ -1,4 +1,7 @@
-"""Entry point: language switch, navigation, and the page frame shared by every page."""
+"""Entry point: language switch, sign-in, and the navigation the signed-in user's role allows.
+
+Pages live in app_pages/ and are listed in dashboards/registry.py with the roles that may open them.
+"""
 
 from __future__ import annotations
 
@@ -10,18 +13,24 @@ import streamlit as st
 # `streamlit run dashboards/streamlit_app.py` puts dashboards/ first on sys.path; the repo root is needed too.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dashboards.auth import account_sidebar, require_login  # noqa: E402
 from dashboards.i18n import LANGUAGES, t  # noqa: E402
+from dashboards.registry import pages_for  # noqa: E402
 
 st.set_page_config(page_title="Clinic back office", page_icon="🩺", layout="wide")
 
 with st.sidebar:
-    st.selectbox(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang")
+    browser_locale = (st.context.locale or "").lower()
+    st.selectbox(t("language"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang",
+                 index=1 if browser_locale.startswith("de") else 0)
 
-PAGES = Path(__file__).parent / "app_pages"
-navigation = st.navigation(
-    [
-        st.Page(PAGES / "lab_turnaround.py", title=t("page_lab"), icon="🧪", url_path="lab_turnaround", default=True),
-        st.Page(PAGES / "room_usage.py", title=t("page_rooms"), icon="🚪", url_path="room_usage"),
-    ]
-)
+user = require_login()
+
+sections: dict[str, list[st.Page]] = {}
+for i, spec in enumerate(pages_for(user.role)):
+    sections.setdefault(t(spec.section), []).append(
+        st.Page(spec.path, title=t(spec.title_key), icon=spec.icon, url_path=spec.key, default=i == 0)
+    )
+navigation = st.navigation(sections)
+account_sidebar(user)
 navigation.run()

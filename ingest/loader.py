@@ -165,6 +165,8 @@ MESSAGE_FORMATS = {".hl7": "hl7v2", ".hl7v2": "hl7v2", ".json": "fhir", ".ndjson
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
+    if fmt is None and path.name.lower() in ("labevents.csv.gz", "labevents.csv"):
+        return "mimic-iv"
     return fmt or MESSAGE_FORMATS.get(path.suffix.lower(), "csv")
 
 
@@ -279,7 +281,7 @@ def ingest_file(
     fmt: str | None = None,
     clinic_id: str | None = None,
 ) -> list[FileResult]:
-    """Load one file (CSV, HL7 v2 or FHIR R4) in one transaction; one result per record type it holds."""
+    """Load one file (CSV, HL7 v2, FHIR R4 or MIMIC-IV labevents) in one transaction; one result per record type."""
     fmt = detect_format(path, fmt)
     try:
         file_hash = file_sha256(path)
@@ -287,6 +289,10 @@ def ingest_file(
         raise UnreadableFile(f"{path}: cannot be read ({exc.strerror}). Check the path and permissions.") from exc
     if fmt == "csv":
         sources, skipped = _csv_sources(con, path, record_type, options), []
+    elif fmt == "mimic-iv":
+        from ingest.mimic_iv import mimic_sources
+
+        sources, skipped = mimic_sources(con, path, clinic_id), []
     else:
         sources, skipped = _message_sources(con, path, fmt, clinic_id)
     lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}

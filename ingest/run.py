@@ -18,8 +18,12 @@ from ingest.warehouse import connect, ensure_schema
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", *MESSAGE_FORMATS)
 
 
-def discover(paths: Iterable[Path]) -> list[Path]:
+def discover(paths: Iterable[Path], fmt: str | None = None) -> list[Path]:
     """Files named by the user, and the supported files inside named folders, master data first."""
+    if fmt == "mimic-iv":
+        from ingest.mimic_iv import discover as discover_mimic_iv
+
+        return discover_mimic_iv(paths)
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -51,7 +55,7 @@ def ingest_paths(
     clinic_id: str | None = None,
 ) -> list[FileResult]:
     """Load every file; a file that cannot be read at all is reported as failed and the others go on."""
-    files = discover(paths)
+    files = discover(paths, fmt)
     own = con is None
     con = con or connect(db_path)
     try:

@@ -11,6 +11,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboards.testing import login, write_test_users
 from tests.conftest import APP
 
 
@@ -24,10 +25,13 @@ def chart_traces(at: AppTest) -> list[int]:
 
 
 @pytest.fixture
-def app(handmade, use_warehouse):
+def app(handmade, use_warehouse, monkeypatch, tmp_path):
     use_warehouse(handmade)
+    monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.run()
+    login(at, "manager")  # bound to both hand-made clinics
+    at.switch_page("app_pages/lab_turnaround.py").run()  # the landing page is now the overview
     assert not at.exception
     return at
 

@@ -10,30 +10,41 @@ from __future__ import annotations
 import plotly.express as px
 import streamlit as st
 
+from dashboards import targets, ui
+from dashboards.auth import require_page
 from dashboards.data import query
-from dashboards.filters import clinic_and_dates
-from dashboards.i18n import fmt_number, fmt_percent, t
+from dashboards.filters import clinic_and_dates, coded_multiselect, coded_radio, localized_key
+from dashboards.i18n import language, t
 
+require_page("lab_turnaround")
 TABLE = "marts.fct_lab_turnaround"
 
-st.title(t("page_lab"))
+st.title(t("page_lab_turnaround"))
+ui.data_as_of()
+ui.require_data()
 filters = clinic_and_dates(TABLE, "collected_date", "lab")
 if filters is None:
-    st.info(t("no_warehouse"))
+    ui.no_data()
     st.stop()
 
 with st.sidebar:
-    priorities = st.multiselect(t("priority"), ["stat", "routine"], default=["stat", "routine"], key="lab_priority")
-    site = st.radio(t("site"), ["in_house", "send_out"], horizontal=True, key="lab_site")
-tests_available = query(f"SELECT DISTINCT test_name FROM {TABLE} WHERE performing_site = ? ORDER BY 1", [site])
+    priorities = coded_multiselect("priority", ["stat", "routine"], ["stat", "routine"], "lab_priority", "priority_")
+    site = coded_radio("site", ["in_house", "send_out"], "lab_site", "site_")
+tests_available = query(f"SELECT DISTINCT test_code, test_name FROM {TABLE} WHERE performing_site = ? ORDER BY 2",
+                        [site])
+test_names = dict(zip(tests_available["test_code"], tests_available["test_name"], strict=True))
+if language() == "de":  # the catalog's German names; codes not in the catalog keep the mart's name
+    german = query("SELECT test_code, test_name_de FROM reference.lab_test_catalog WHERE test_name_de IS NOT NULL")
+    test_names |= {c: n for c, n in zip(german["test_code"], german["test_name_de"], strict=True) if c in test_names}
 with st.sidebar:
-    tests = st.multiselect(t("test"), tests_available["test_name"].tolist(), key="lab_tests")
+    tests = st.multiselect(t("test"), sorted(test_names, key=test_names.get), key=localized_key("lab_tests"),
+                           format_func=test_names.get, placeholder=t("all_tests"))
 
 where, params = filters.where("collected_date")
 where += " AND is_countable AND list_contains(?, priority) AND performing_site = ?"
 params += [priorities, site]
 if tests:
-    where += " AND list_contains(?, test_name)"
+    where += " AND list_contains(?, test_code)"
     params += [tests]
 
 kpi = query(
@@ -41,35 +52,41 @@ kpi = query(
                quantile_cont(collection_to_result_min, 0.5) AS median_min,
                quantile_cont(collection_to_result_min, 0.9) AS p90_min,
                100.0 * avg(is_within_target::INTEGER) AS within_pct,
-               100.0 * avg(resulted_before_departure::INTEGER) AS before_left_pct
+               100.0 * avg(resulted_before_departure::INTEGER) AS before_left_pct,
+               quantile_disc(target_minutes, 0.5) AS typical_target
         FROM {TABLE} WHERE {where}""",
     params,
 )
 if kpi.empty or int(kpi["tests"].iloc[0]) == 0:
-    st.info(t("no_data"))
+    ui.no_data()
     st.stop()
 
 k = kpi.iloc[0]
-with st.container(horizontal=True):
-    st.metric(t("kpi_tests"), fmt_number(k["tests"], 0), border=True)
-    st.metric(t("kpi_median"), fmt_number(k["median_min"]), border=True)
-    st.metric(t("kpi_p90"), fmt_number(k["p90_min"]), border=True)
-    st.metric(t("kpi_within"), fmt_percent(k["within_pct"]), border=True)
-    st.metric(t("kpi_before_left"), fmt_percent(k["before_left_pct"]), border=True)
+target_min = float(k["typical_target"])
+row = ui.KpiRow(5)
+row.kpi(t("kpi_tests"), k["tests"], decimals=0)
+row.kpi(t("kpi_median"), k["median_min"], target=target_min, lower_is_better=True, help=t("help_median_target"))
+row.kpi(t("kpi_p90"), k["p90_min"], target=target_min, lower_is_better=True, help=t("help_median_target"))
+row.kpi(t("kpi_within"), k["within_pct"], percent=True, target=targets.WITHIN_TARGET_PCT)
+row.kpi(t("kpi_before_left"), k["before_left_pct"], percent=True, target=targets.BEFORE_LEFT_PCT)
 
-rows = query(
-    f"""SELECT test_name, priority, collection_to_result_min, target_minutes
-        FROM {TABLE} WHERE {where}""",
-    params,
-)
+rows = query(f"SELECT test_code, priority, collection_to_result_min, target_minutes FROM {TABLE} WHERE {where}",
+             params)
+rows["test_name"] = rows["test_code"].map(test_names)
 left, right = st.columns(2)
 with left, st.container(border=True):
-    fig = px.box(rows, x="test_name", y="collection_to_result_min", points=False, title=t("chart_distribution"),
-                 labels={"test_name": t("test"), "collection_to_result_min": t("minutes")})
-    targets = rows.groupby("test_name", as_index=False)["target_minutes"].max()
-    fig.add_scatter(x=targets["test_name"], y=targets["target_minutes"], mode="markers", name="target",
-                    marker={"symbol": "line-ew-open", "size": 40, "color": "crimson"})
-    st.plotly_chart(fig, width="stretch")
+    order = sorted(rows["test_name"].unique(), reverse=True)
+    fig = px.box(rows, y="test_name", x="collection_to_result_min", points="outliers", orientation="h",
+                 title=t("chart_distribution"), category_orders={"test_name": order},
+                 labels={"test_name": "", "collection_to_result_min": t("minutes")})
+    # The target per test and priority: a red tick at the target minutes.
+    for (priority, symbol) in (("routine", "line-ns-open"), ("stat", "diamond-tall-open")):
+        per_test = rows[rows["priority"] == priority].groupby("test_name", as_index=False)["target_minutes"].max()
+        if not per_test.empty:
+            fig.add_scatter(y=per_test["test_name"], x=per_test["target_minutes"], mode="markers",
+                            name=f"{t('target')} · {t(f'priority_{priority}')}",
+                            marker={"symbol": symbol, "size": 18, "color": ui.TARGET_COLOR, "line": {"width": 3}})
+    ui.chart(fig, height=max(380, 140 + 36 * len(order)))
 
 weekly = query(
     f"""SELECT date_trunc('week', collected_date) AS week,
@@ -77,18 +94,28 @@ weekly = query(
                quantile_cont(collection_to_result_min, 0.9) AS p90
         FROM {TABLE} WHERE {where} GROUP BY 1 ORDER BY 1""",
     params,
-)
+).rename(columns={"p50": t("median"), "p90": t("p90")})
 with right, st.container(border=True):
-    fig = px.line(weekly, x="week", y=["p50", "p90"], markers=True, title=t("chart_weekly"),
+    fig = px.line(weekly, x="week", y=[t("median"), t("p90")], markers=True, title=t("chart_weekly"),
                   labels={"week": t("week"), "value": t("minutes"), "variable": ""})
-    st.plotly_chart(fig, width="stretch")
+    ui.target_line(fig, target_min)
+    fig.update_xaxes(dtick=7 * 24 * 3600 * 1000, tick0="2024-01-01")  # one tick per week, on Mondays
+    ui.chart(fig, date_x=True)
 
 st.subheader(t("slowest"))
 slowest = query(
-    f"""SELECT clinic_id, specimen_id, test_name, priority, collected_at_local, collection_to_result_min,
-               target_minutes, is_within_target, resulted_before_departure
+    f"""SELECT clinic_id, specimen_id, test_code, test_name, priority, collected_at_local,
+               collected_at_local + (result_at - collected_at) AS result_at_local,
+               collected_at_local + (departed_at - collected_at) AS departed_at_local,
+               collection_to_result_min, target_minutes, is_within_target, resulted_before_departure
         FROM {TABLE} WHERE {where} ORDER BY collection_to_result_min DESC LIMIT 100""",
     params,
 )
-st.dataframe(slowest, hide_index=True, width="stretch")
-st.download_button(t("download_csv"), slowest.to_csv(index=False), "slowest_specimens.csv", "text/csv")
+slowest["test_name"] = slowest["test_code"].map(test_names).fillna(slowest["test_name"])
+slowest["priority"] = slowest["priority"].map(lambda p: t(f"priority_{p}"))
+ui.table(slowest, {"clinic_id": "clinic", "specimen_id": "specimen", "test_name": "test", "priority": "priority",
+                   "collected_at_local": "collected_at", "result_at_local": "result_at",
+                   "departed_at_local": "departed_at", "collection_to_result_min": "collection_to_result",
+                   "target_minutes": "target_minutes", "is_within_target": "within_target",
+                   "resulted_before_departure": "before_left"},
+         "slowest_specimens.csv", key="lab_slowest")

@@ -1,11 +1,40 @@
--- One row per room occupancy (a procedure with the patient in the room), with in-room minutes and the turnover
--- to the next patient (AACD Procedural Times Glossary, domain-standards 2.1): previous patient out -> next
--- patient in, same room and same local day, consecutive cases only. Occupancies with an impossible timeline
--- (out before in) stay in the table but are left out of turnover and utilization.
-with procedures as (
-    select * from {{ ref('stg_backoffice__procedures') }}
-    where status in ('completed', 'aborted')
-      and patient_in_at is not null
+-- One row per room occupancy: a completed or aborted procedure with at least one recorded time, after the AACD
+-- Procedural Times Glossary (domain-standards 2.1). Intervals are computed on UTC times (right across DST):
+--   in room    = patient in -> patient out           (AACD "start time" = patient in room)
+--   procedure  = procedure start -> procedure end
+--   turnover   = this patient out -> next patient in, same room and same local day, consecutive cases only.
+-- Consecutive: the next occupancy of the room that day (every occupancy with a recorded time is in the sequence,
+-- so a case with a broken timeline interrupts it rather than being bridged over), both cases with a valid
+-- in-room timeline, the next patient not in before this one is out (overlap = data error, flagged), and a gap
+-- of at most `turnover_max_minutes` (a longer gap is the room standing idle between bookings, e.g. lunch -
+-- a proxy for AACD's "sequentially scheduled cases only"). Missing times give NULL intervals; impossible ones
+-- (out not after in, procedure outside the stay) keep their value and are flagged and left out of statistics.
+-- Incremental by occupancy_date per clinic (every window is per room and day: a day needs only its own rows).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where occupancy_date >= (select max(w.occupancy_date) - "
+             ~ var('room_throughput_lookback_days')
+             ~ " from {{ this }} w where w.clinic_id = {{ this }}.clinic_id){% endif %}",
+) }}
+
+with watermarks as (
+    -- each clinic's last day already built (none on a full refresh): clinics export independently
+    {% if is_incremental() -%}
+    select clinic_id, max(occupancy_date) as built_through from {{ this }} group by clinic_id
+    {%- else -%}
+    select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
+    {%- endif %}
+),
+
+procedures as (
+    select p.*
+    from {{ ref('stg_backoffice__procedures') }} p
+    left join watermarks w on w.clinic_id = p.clinic_id
+    where p.status in ('completed', 'aborted')
+      and cast(coalesce(p.patient_in_at_local, p.procedure_start_at_local, p.procedure_end_at_local,
+                        p.patient_out_at_local) as date) > coalesce(w.built_through, date '1900-01-01')
 ),
 
 occupancies as (
@@ -19,36 +48,62 @@ occupancies as (
         encounter_id,
         patient_id,
         status,
+        scheduled_start_at,
         scheduled_start_at_local,
         patient_in_at,
-        patient_out_at,
-        procedure_start_at,
-        procedure_end_at,
         patient_in_at_local,
+        procedure_start_at,
+        procedure_start_at_local,
+        procedure_end_at,
+        procedure_end_at_local,
+        patient_out_at,
         patient_out_at_local,
-        cast(patient_in_at_local as date) as occupancy_date,
+        coalesce(patient_in_at, procedure_start_at, procedure_end_at, patient_out_at) as sequence_at,
+        cast(coalesce(patient_in_at_local, procedure_start_at_local, procedure_end_at_local, patient_out_at_local)
+            as date) as occupancy_date,
         {{ minutes_between('patient_in_at', 'patient_out_at') }} as in_room_min,
         {{ minutes_between('procedure_start_at', 'procedure_end_at') }} as procedure_min,
-        (patient_out_at is null or patient_out_at <= patient_in_at or len(data_flags) > 0) as has_timeline_error,
+        (patient_in_at is null or patient_out_at is null or patient_out_at <= patient_in_at) as has_timeline_error,
+        coalesce(
+            procedure_end_at <= procedure_start_at
+            or procedure_start_at < patient_in_at
+            or procedure_end_at > patient_out_at,
+            false
+        ) as has_procedure_timeline_error,
         data_flags
     from procedures
+    where coalesce(patient_in_at, procedure_start_at, procedure_end_at, patient_out_at) is not null
 ),
 
 sequenced as (
     select
         *,
         row_number() over day_order as case_number_of_day,
-        count(*) over (partition by clinic_id, room_id, occupancy_date) as cases_in_day,
-        lead(patient_in_at) over day_order as next_patient_in_at
+        count(*) over day_part as cases_in_day,
+        lead(procedure_id) over day_order as next_procedure_id,
+        lead(patient_in_at) over day_order as next_patient_in_at,
+        lead(patient_in_at_local) over day_order as next_patient_in_at_local,
+        lead(has_timeline_error) over day_order as next_has_timeline_error
     from occupancies
-    where not has_timeline_error
-    window day_order as (partition by clinic_id, room_id, occupancy_date order by patient_in_at, procedure_id)
+    window
+        day_part as (partition by clinic_id, room_id, occupancy_date),
+        day_order as (day_part order by sequence_at, procedure_id)
+),
+
+gaps as (
+    select
+        *,
+        case when not has_timeline_error and not next_has_timeline_error
+            then {{ minutes_between('patient_out_at', 'next_patient_in_at') }}
+        end as gap_to_next_min
+    from sequenced
 )
 
 select
-    o.*,
-    s.case_number_of_day,
-    s.cases_in_day,
-    {{ minutes_between('o.patient_out_at', 's.next_patient_in_at') }} as turnover_to_next_min
-from occupancies o
-left join sequenced s using (clinic_id, room_id, procedure_id)
+    * exclude (next_has_timeline_error),
+    case_number_of_day = 1 as is_first_case_of_day,
+    case_number_of_day = cases_in_day as is_last_case_of_day,
+    coalesce(gap_to_next_min < 0, false) as overlaps_next_case,
+    case when gap_to_next_min between 0 and {{ var('turnover_max_minutes') }} then gap_to_next_min end
+        as turnover_to_next_min
+from gaps

@@ -1,7 +1,7 @@
 -- Lab turnaround per specimen x test: the intervals, the clinic's target for the test and priority, and whether
 -- a rapid result came back before the patient left (the reason the back office tests in house).
-with timed as (
-    select * from {{ ref('int_lab_specimens_timed') }}
+with intervals as (
+    select * from {{ ref('int_lab_specimen_intervals') }}
 ),
 
 catalog as (
@@ -9,46 +9,76 @@ catalog as (
 ),
 
 encounters as (
-    select clinic_id, encounter_id, departed_at from {{ ref('stg_backoffice__encounters') }}
+    select clinic_id, encounter_id, departed_at, departed_at_local, ingested_at
+    from {{ ref('stg_backoffice__encounters') }}
 ),
 
 joined as (
     select
-        timed.clinic_id,
-        timed.specimen_id,
-        timed.test_code,
-        coalesce(catalog.test_name, timed.test_code) as test_name,
+        intervals.clinic_id,
+        intervals.specimen_id,
+        intervals.test_code,
+        coalesce(catalog.test_name, intervals.test_code) as test_name,
         coalesce(catalog.category, 'unknown') as test_category,
         catalog.test_code is null as is_unknown_test,
-        timed.priority,
-        timed.performing_site,
-        timed.reference_lab,
-        timed.status,
-        timed.encounter_id,
-        timed.collected_at,
-        timed.collected_at_local,
-        cast(timed.collected_at_local as date) as collected_date,
-        hour(timed.collected_at_local) as collected_hour,
-        isodow(timed.collected_at_local) as collected_weekday,
-        timed.result_at,
-        timed.order_to_collection_min,
-        timed.collection_to_receipt_min,
-        timed.receipt_to_verified_min,
-        timed.collection_to_result_min,
-        timed.order_to_result_min,
-        timed.result_to_review_min,
-        timed.result_to_critical_call_min,
-        case timed.priority
-            when 'stat' then catalog.target_minutes_stat
-            else coalesce(catalog.target_minutes_routine, {{ var('rapid_default_target_minutes') }})
-        end as target_minutes,
+        intervals.priority,
+        intervals.performing_site,
+        intervals.reference_lab,
+        intervals.status,
+        intervals.rejection_reason,
+        intervals.encounter_id,
+        intervals.order_id,
+        intervals.ordered_by,
+        intervals.collected_by,
+        intervals.performed_by,
+        intervals.collected_at,
+        intervals.collected_at_local,
+        cast(intervals.collected_at_local as date) as collected_date,
+        hour(intervals.collected_at_local) as collected_hour,
+        isodow(intervals.collected_at_local) as collected_weekday,
+        intervals.result_at,
+        intervals.result_at_local,
+        intervals.shipped_at,
+        intervals.order_to_collection_min,
+        intervals.collection_to_receipt_min,
+        intervals.receipt_to_verified_min,
+        intervals.collection_to_result_min,
+        intervals.order_to_result_min,
+        intervals.result_to_review_min,
+        intervals.result_to_critical_call_min,
+        intervals.collection_to_shipped_min,
+        intervals.shipped_to_result_min,
+        -- The catalog's target for the priority; rapid tests without one: var rapid_default_target_minutes.
+        coalesce(
+            case intervals.priority
+                when 'stat' then catalog.target_minutes_stat
+                else catalog.target_minutes_routine
+            end,
+            case when catalog.category = 'rapid' then {{ var('rapid_default_target_minutes') }} end
+        ) as target_minutes,
         encounters.departed_at,
-        timed.has_timeline_error,
-        timed.data_flags
-    from timed
-    left join catalog on catalog.test_code = timed.test_code
+        encounters.departed_at_local,
+        intervals.has_timeline_error,
+        intervals.invalid_intervals,
+        intervals.data_flags,
+        intervals.ingested_at,
+        -- A re-exported encounter (a later departure time) changes this row's figures too.
+        greatest(intervals.ingested_at, encounters.ingested_at) as source_ingested_at
+    from intervals
+    left join catalog on catalog.test_code = intervals.test_code
     left join encounters
-        on encounters.clinic_id = timed.clinic_id and encounters.encounter_id = timed.encounter_id
+        on encounters.clinic_id = intervals.clinic_id and encounters.encounter_id = intervals.encounter_id
+),
+
+flagged as (
+    select
+        *,
+        -- Counted in the statistics: a final or corrected result with a positive collection -> result interval.
+        (status in ('final', 'corrected') and collection_to_result_min is not null and not has_timeline_error)
+            as is_countable,
+        case when collection_to_result_min is not null and not has_timeline_error
+            then collection_to_result_min <= target_minutes end as is_within_target
+    from joined
 )
 
 select
@@ -77,14 +107,26 @@ select
     result_to_review_min,
     result_to_critical_call_min,
     target_minutes,
-    -- Counted in the statistics: a final or corrected result with a positive collection -> result interval.
-    (status in ('final', 'corrected') and collection_to_result_min is not null and not has_timeline_error)
-        as is_countable,
-    case when collection_to_result_min is not null and not has_timeline_error
-        then collection_to_result_min <= target_minutes end as is_within_target,
+    is_countable,
+    is_within_target,
     departed_at,
     case when result_at is not null and departed_at is not null and not has_timeline_error
         then result_at <= departed_at end as resulted_before_departure,
     has_timeline_error,
-    data_flags
-from joined
+    data_flags,
+    -- Added columns (after the ones the dashboard reads).
+    result_at_local,
+    departed_at_local,
+    shipped_at,
+    collection_to_shipped_min,
+    shipped_to_result_min,
+    coalesce(is_countable and is_within_target = false, false) as is_outlier,
+    invalid_intervals,
+    rejection_reason,
+    order_id,
+    ordered_by,
+    collected_by,
+    performed_by,
+    ingested_at,
+    source_ingested_at
+from flagged

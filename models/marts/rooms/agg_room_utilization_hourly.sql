@@ -1,43 +1,59 @@
--- Room utilization per room x day x hour slot (local time). Raw utilization (AACD, domain-standards 2.1) =
--- minutes with a patient in the room inside staffed hours / staffed minutes.
-with staffed as (
-    select * from {{ ref('int_room_staffed_days') }}
+-- Room utilization per room x local day x local clock-hour slot with staffed time (AACD, domain-standards 2.1):
+--   raw      = minutes with a patient in the room inside the slot's staffed time / staffed minutes of the slot;
+--   adjusted = minutes the room was in use during the slot's clock hour - patient in room, turnover between
+--              consecutive cases, or cleaning after a case - / staffed minutes; it credits clean-up and
+--              turnover and counts use beyond closing time in the slot, so it may exceed 100 %.
+-- Slots are bounded in UTC (int_room_slots), so DST change days have slots of 0 or 120 real minutes.
+-- Incremental by local day, like fct_room_occupancy.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where day >= (select max(w.day) - "
+             ~ var('room_throughput_lookback_days')
+             ~ " from {{ this }} w where w.clinic_id = {{ this }}.clinic_id){% endif %}",
+) }}
+
+with watermarks as (
+    -- each clinic's last day already built (none on a full refresh): clinics export independently
+    {% if is_incremental() -%}
+    select clinic_id, max(day) as built_through from {{ this }} group by clinic_id
+    {%- else -%}
+    select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
+    {%- endif %}
 ),
 
 slots as (
-    select
-        staffed.*,
-        h.slot_hour,
-        staffed.day + to_hours(h.slot_hour) as slot_start,
-        staffed.day + to_hours(h.slot_hour + 1) as slot_end
-    from staffed, lateral (select unnest(range(0, 24)) as slot_hour) h
+    select s.*
+    from {{ ref('int_room_slots') }} s
+    left join watermarks w on w.clinic_id = s.clinic_id
+    where s.day > coalesce(w.built_through, date '1900-01-01')
 ),
 
-staffed_slots as (
-    select
-        *,
-        greatest(0, date_diff('second', greatest(slot_start, opens_at_local), least(slot_end, closes_at_local)))
-            / 60.0 as staffed_min_in_slot
-    from slots
+intervals as (
+    select i.*
+    from {{ ref('int_room_use_intervals') }} i
+    left join watermarks w on w.clinic_id = i.clinic_id
+    where i.day > coalesce(w.built_through, date '1900-01-01')
 ),
 
-occupancies as (
-    select clinic_id, room_id, occupancy_date, patient_in_at_local, patient_out_at_local
-    from {{ ref('int_room_occupancies') }}
-    where not has_timeline_error
-),
-
-occupied as (
+slot_use as (
     select
-        s.clinic_id, s.room_id, s.day, s.slot_hour,
-        sum(greatest(0, date_diff('second',
-            greatest(o.patient_in_at_local, s.slot_start, s.opens_at_local),
-            least(o.patient_out_at_local, s.slot_end, s.closes_at_local)))) / 60.0 as occupied_min
-    from staffed_slots s
-    join occupancies o
-        on o.clinic_id = s.clinic_id and o.room_id = s.room_id
-        and o.patient_in_at_local < s.slot_end and o.patient_out_at_local > s.slot_start
-    where s.staffed_min_in_slot > 0
+        s.clinic_id,
+        s.room_id,
+        s.day,
+        s.slot_hour,
+        -- sums of whole seconds, divided once: exact, whatever order the rows are added in
+        sum(case when i.measure = 'occupied' then greatest(0,
+            date_diff('second', greatest(i.start_at, s.staffed_start_at), least(i.end_at, s.staffed_end_at)))
+        end) / 60.0 as occupied_min,
+        sum(case when i.measure = 'used' then greatest(0,
+            date_diff('second', greatest(i.start_at, s.slot_start_at), least(i.end_at, s.slot_end_at)))
+        end) / 60.0 as used_min
+    from slots s
+    join intervals i
+        on i.clinic_id = s.clinic_id and i.room_id = s.room_id and i.day = s.day
+        and i.start_at < s.slot_end_at and i.end_at > s.slot_start_at
     group by all
 )
 
@@ -48,9 +64,11 @@ select
     s.day,
     isodow(s.day) as weekday,
     s.slot_hour,
-    s.staffed_min_in_slot as staffed_min,
-    coalesce(o.occupied_min, 0) as occupied_min,
-    round(100.0 * coalesce(o.occupied_min, 0) / s.staffed_min_in_slot, 2) as raw_utilization_pct
-from staffed_slots s
-left join occupied o using (clinic_id, room_id, day, slot_hour)
-where s.staffed_min_in_slot > 0
+    s.staffed_min,
+    coalesce(u.occupied_min, 0) as occupied_min,
+    round(100.0 * coalesce(u.occupied_min, 0) / s.staffed_min, 2) as raw_utilization_pct,
+    coalesce(u.used_min, 0) as used_min,
+    round(100.0 * coalesce(u.used_min, 0) / s.staffed_min, 2) as adjusted_utilization_pct
+from slots s
+left join slot_use u
+    on u.clinic_id = s.clinic_id and u.room_id = s.room_id and u.day = s.day and u.slot_hour = s.slot_hour

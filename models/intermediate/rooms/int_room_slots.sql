@@ -1,0 +1,67 @@
+-- One row per room x local day x local clock-hour slot that has staffed time: the slot runs from the instant the
+-- clinic's wall clock first reads h:00 to the instant it first reads (h+1):00 (UTC bounds from
+-- int_room_calendar_hours), and its staffed minutes are its overlap with the room's staffed window. On the
+-- spring-forward day the 02:00 slot has no time and no row; on the fall-back day it lasts up to 120 minutes.
+-- Incremental by day per clinic (a table, so the marts read only the days they rebuild).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where day >= (select max(w.day) - "
+             ~ var('room_throughput_lookback_days')
+             ~ " from {{ this }} w where w.clinic_id = {{ this }}.clinic_id){% endif %}",
+) }}
+
+with watermarks as (
+    -- each clinic's last day already built (none on a full refresh): clinics export independently
+    {% if is_incremental() -%}
+    select clinic_id, max(day) as built_through from {{ this }} group by clinic_id
+    {%- else -%}
+    select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
+    {%- endif %}
+),
+
+staffed as (
+    select s.*
+    from {{ ref('int_room_staffed_days') }} s
+    left join watermarks w on w.clinic_id = s.clinic_id
+    where s.day > coalesce(w.built_through, date '1900-01-01')
+),
+
+marks as (
+    select c.clinic_id, c.day, list(c.mark_at order by c.mark_hour) as mark_ats
+    from {{ ref('int_room_calendar_hours') }} c
+    left join watermarks w on w.clinic_id = c.clinic_id
+    where c.day > coalesce(w.built_through, date '1900-01-01')
+    group by c.clinic_id, c.day
+),
+
+slots as (
+    select
+        staffed.clinic_id,
+        staffed.room_id,
+        staffed.room_type,
+        staffed.day,
+        h.slot_hour,
+        marks.mark_ats[h.slot_hour + 1] as slot_start_at,
+        marks.mark_ats[h.slot_hour + 2] as slot_end_at,
+        staffed.opens_at,
+        staffed.closes_at
+    from staffed
+    join marks on marks.clinic_id = staffed.clinic_id and marks.day = staffed.day
+    cross join (select unnest(range(0, 24)) as slot_hour) h
+)
+
+select
+    clinic_id,
+    room_id,
+    room_type,
+    day,
+    slot_hour,
+    slot_start_at,
+    slot_end_at,
+    greatest(slot_start_at, opens_at) as staffed_start_at,
+    least(slot_end_at, closes_at) as staffed_end_at,
+    {{ minutes_between('greatest(slot_start_at, opens_at)', 'least(slot_end_at, closes_at)') }} as staffed_min
+from slots
+where least(slot_end_at, closes_at) > greatest(slot_start_at, opens_at)

@@ -1,0 +1,30 @@
+-- Send-outs per clinic x reference lab x test x priority x collection month: collection -> shipped, shipped ->
+-- result back and the total, in calendar hours and working days (median and 90th percentile), % back within the
+-- reference lab's promise, and the specimens of that month still open past the promise as of the latest data date
+-- (domain-standards 1.3). A leg enters its statistics only for final/corrected rows without a timeline error and
+-- with that leg positive.
+{%- set legs = ['collection_to_shipped', 'shipped_to_result', 'collection_to_result'] %}
+select
+    clinic_id,
+    reference_lab,
+    cast(date_trunc('month', collected_date) as date) as month_start,
+    test_code,
+    priority,
+    count(*) as n_send_outs,
+    count(*) filter (where is_reportable) as n_reportable,
+{%- for leg in legs %}
+    {%- set ok = "is_reportable and " ~ leg ~ "_hours is not null and not list_contains(invalid_intervals, '" ~ leg ~ "')" %}
+    count(*) filter (where {{ ok }}) as n_{{ leg }},
+    quantile_cont({{ leg }}_hours, 0.5) filter (where {{ ok }}) as median_{{ leg }}_hours,
+    quantile_cont({{ leg }}_hours, 0.9) filter (where {{ ok }}) as p90_{{ leg }}_hours,
+    quantile_cont({{ leg }}_working_days, 0.5) filter (where {{ ok }}) as median_{{ leg }}_working_days,
+    quantile_cont({{ leg }}_working_days, 0.9) filter (where {{ ok }}) as p90_{{ leg }}_working_days,
+{%- endfor %}
+    count(*) filter (where is_within_promise is not null) as n_with_promise,
+    count(*) filter (where is_within_promise) as n_within_promise,
+    100.0 * count(*) filter (where is_within_promise) / nullif(count(*) filter (where is_within_promise is not null), 0) as pct_within_promise,
+    count(*) filter (where is_open) as n_open,
+    count(*) filter (where is_open_past_promise) as n_open_past_promise,
+    max(as_of_date) as as_of_date
+from {{ ref('int_lab_send_outs') }}
+group by clinic_id, reference_lab, month_start, test_code, priority

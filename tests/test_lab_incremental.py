@@ -1,0 +1,143 @@
+"""The incremental daily lab mart gives exactly what a full refresh gives.
+
+A simulated clinic (ten days around the autumn DST change) is ingested without its last day and built in full; then
+the last day's export arrives together with a corrected re-export of one result from the first day and a re-exported
+encounter of the second day whose patient now left before the result (both older than the lookback window), and an
+incremental run follows. Its agg_lab_turnaround_daily must equal, row for row and bit for
+bit, the table a --full-refresh builds from the same warehouse. A planted marker on a day the incremental run must
+not touch proves that the run really was incremental.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from ingest.run import ingest_paths
+from simulator.generate import SimulationConfig, simulate
+from tests.conftest import TEST_KEY
+from tests.test_lab_support import dbt_lab, frame
+
+CONFIG = SimulationConfig(clinics=1, days=10, seed=5, start_date=date(2026, 10, 19))
+LAST_DAY = CONFIG.start_date + timedelta(days=CONFIG.days - 1)
+FIRST_DAY = CONFIG.start_date
+SECOND_DAY = CONFIG.start_date + timedelta(days=1)
+UNTOUCHED_DAY = CONFIG.start_date + timedelta(days=2)  # before the lookback, no late rows
+DAILY = "SELECT * FROM marts.agg_lab_turnaround_daily ORDER BY clinic_id, collected_date, test_code, priority, " \
+        "performing_site"
+
+
+def _split(path: Path, column: str, base: Path, late: Path) -> None:
+    """Rows whose `column` falls on LAST_DAY go to `late`, the others to `base` (same header)."""
+    with path.open(newline="") as fh:
+        rows = list(csv.reader(fh))
+    header, body = rows[0], rows[1:]
+    i = header.index(column)
+    day = LAST_DAY.isoformat()
+    for target, keep in ((base, lambda r: not r[i].startswith(day)), (late, lambda r: r[i].startswith(day))):
+        with target.open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(r for r in body if keep(r))
+
+
+def _correction(lab_specimens: Path, out: Path) -> tuple[str, str]:
+    """Re-export one final first-day in-house result 7 minutes later (a corrected result time)."""
+    with lab_specimens.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        fields = reader.fieldnames
+    for r in rows:
+        if (r["collected_at"].startswith(FIRST_DAY.isoformat()) and r["status"] == "final"
+                and r["performing_site"] == "in_house" and r["resulted_at"] and r["verified_at"]):
+            for col in ("resulted_at", "verified_at"):
+                r[col] = (pd.Timestamp(r[col]) + pd.Timedelta(minutes=7)).strftime("%Y-%m-%d %H:%M:%S")
+            with out.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerow(r)
+            return r["specimen_id"], r["test_code"]
+    raise AssertionError("no first-day in-house result to correct")
+
+
+def _encounter_correction(lab_specimens: Path, encounters: Path, out: Path) -> None:
+    """Re-export a second-day encounter with a departure one minute after its in-house specimen's collection."""
+    with lab_specimens.open(newline="") as fh:
+        labs = list(csv.DictReader(fh))
+    with encounters.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        encs = {r["encounter_id"]: r for r in reader}
+        fields = reader.fieldnames
+    for r in labs:
+        e = encs.get(r["encounter_id"])
+        if (e and r["collected_at"].startswith(SECOND_DAY.isoformat()) and r["status"] == "final"
+                and r["performing_site"] == "in_house" and r["resulted_at"] and e["departed_at"]
+                and e["departed_at"] >= r["resulted_at"]):
+            e["departed_at"] = (pd.Timestamp(r["collected_at"]) + pd.Timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
+            with out.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerow(e)
+            return
+    raise AssertionError("no second-day encounter to correct")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("incremental")
+    full, base, late = root / "full", root / "base", root / "late"
+    simulate(full, CONFIG)
+    base.mkdir()
+    late.mkdir()
+    for f in full.glob("*.csv"):
+        if f.name not in ("lab_specimens.csv", "encounters.csv"):
+            (base / f.name).write_bytes(f.read_bytes())
+    _split(full / "lab_specimens.csv", "collected_at", base / "lab_specimens.csv",
+           late / f"lab_specimens_{LAST_DAY}.csv")
+    _split(full / "encounters.csv", "arrived_at", base / "encounters.csv", late / f"encounters_{LAST_DAY}.csv")
+    corrected = _correction(base / "lab_specimens.csv", late / "lab_specimens_correction.csv")
+    _encounter_correction(base / "lab_specimens.csv", base / "encounters.csv", late / "encounters_correction.csv")
+
+    db = root / "warehouse.duckdb"
+    assert all(r.status == "loaded" for r in ingest_paths(db, [base], TEST_KEY))
+    dbt_lab(db, root, False, "--full-refresh")
+    before = frame(db, DAILY)
+    with duckdb.connect(str(db)) as con:  # the marker: an untouched day's row no run may recompute
+        con.execute("UPDATE marts.agg_lab_turnaround_daily SET n_tests = -1 WHERE collected_date = $d",
+                    {"d": UNTOUCHED_DAY})
+    assert all(r.status == "loaded" for r in ingest_paths(db, [late], TEST_KEY))
+    dbt_lab(db, root, False)
+    incremental = frame(db, DAILY)
+    dbt_lab(db, root, False, "--full-refresh")
+    full_refresh = frame(db, DAILY)
+    return before, incremental, full_refresh, corrected
+
+
+def test_incremental_equals_full_refresh(runs):
+    _, incremental, full_refresh, _ = runs
+    untouched = incremental["collected_date"] == pd.Timestamp(UNTOUCHED_DAY)
+    assert untouched.any() and (incremental.loc[untouched, "n_tests"] == -1).all()
+    restored = incremental.copy()
+    restored.loc[untouched, "n_tests"] = full_refresh.loc[untouched.values, "n_tests"].values
+    pd.testing.assert_frame_equal(restored, full_refresh, check_exact=True)
+
+
+def test_the_appended_day_and_the_late_correction_arrived(runs):
+    before, incremental, full_refresh, _ = runs
+    days = set(incremental["collected_date"].dt.date)
+    assert LAST_DAY in days and LAST_DAY not in set(before["collected_date"].dt.date)
+    # the first day (outside the lookback) was recomputed because of the corrected result: its figures moved
+    first = [frame[frame["collected_date"] == pd.Timestamp(FIRST_DAY)].reset_index(drop=True)
+             for frame in (before, incremental)]
+    assert not first[0].equals(first[1])
+    assert first[1].equals(full_refresh[full_refresh["collected_date"] == pd.Timestamp(FIRST_DAY)]
+                           .reset_index(drop=True))
+    # the second day was recomputed because its encounter came again: fewer results before the patient left
+    second = [int(f.loc[f["collected_date"] == pd.Timestamp(SECOND_DAY), "n_resulted_before_departure"].sum())
+              for f in (before, incremental, full_refresh)]
+    assert second[1] == second[2] < second[0]
