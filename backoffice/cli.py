@@ -48,7 +48,7 @@ def simulate(
     out = out or default_source_dir()
     config = SimulationConfig(clinics=clinics, days=days, seed=seed, error_rate=error_rate, missing_rate=missing_rate)
     with console.status(f"Simulating {clinics} clinics × {days} days (seed {seed})…"):
-        counts = run_simulation(out, config)
+        counts = run_simulation(out, config, planted_path=out.parent / f"{out.name}-planted.json")
     table = Table("record type", "rows", title=f"Simulated exports in {out}")
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")

