@@ -127,7 +127,8 @@ def serve(port: int = 8501) -> None:
     entry = settings.REPO_ROOT / "dashboards" / "streamlit_app.py"
     console.print(f"Dashboards: [bold]http://localhost:{port}[/]  (Ctrl+C stops)")
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
-                    "--server.headless", "true", "--browser.gatherUsageStats", "false"], check=False)
+                    "--server.headless", "true", "--browser.gatherUsageStats", "false",
+                    "--client.toolbarMode", "viewer"], check=False)
 
 
 @app.command()
