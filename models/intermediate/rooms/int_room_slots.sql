@@ -7,18 +7,12 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where day >= (select max(w.day) - "
-             ~ var('room_throughput_lookback_days')
-             ~ " from {{ this }} w where w.clinic_id = {{ this }}.clinic_id){% endif %}",
+    pre_hook="{{ clinic_day_lookback_delete('day') }}",
 ) }}
 
 with watermarks as (
     -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {% if is_incremental() -%}
-    select clinic_id, max(day) as built_through from {{ this }} group by clinic_id
-    {%- else -%}
-    select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
-    {%- endif %}
+    {{ clinic_day_watermarks('day') }}
 ),
 
 staffed as (
