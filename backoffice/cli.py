@@ -24,7 +24,8 @@ from ingest.run import discover, ingest_paths
 
 app = typer.Typer(help="Clinic back-office analytics: ingest exports, build the models, serve the dashboards.",
                   no_args_is_help=True, pretty_exceptions_show_locals=False)
-console = Console()
+# Piped or logged output gets a width that fits the ingest summary instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 170)
 app.add_typer(users_app, name="users")
 
 
