@@ -113,10 +113,11 @@ def main() -> None:
     run_stage(INGEST, [str(ingest_db), *master])
     ingest_t, ingest_rss, rows = run_stage(INGEST, [str(ingest_db), *big])
 
+    rows = int(rows.splitlines()[-1])  # DuckDB may print a progress bar before the count
     lines = [
         f"## {datetime.now(UTC):%Y-%m-%d %H:%M} UTC — {args.clinics} clinics × {args.days} days",
         "",
-        f"Machine: {machine()}. Files: lab_specimens.csv + procedures.csv, {int(rows):,} rows, {sizes:,.0f} MiB.",
+        f"Machine: {machine()}. Files: lab_specimens.csv + procedures.csv, {rows:,} rows, {sizes:,.0f} MiB.",
         "",
         "| stage | wall time | peak memory |",
         "|---|---|---|",
