@@ -50,11 +50,16 @@ PAGES: tuple[PageSpec, ...] = (
              ("marts.fct_lab_turnaround",)),
     PageSpec("room_usage", "section_operations", ":material/meeting_room:", frozenset({"manager", "admin"}),
              ("marts.agg_room_utilization_hourly", "marts.agg_room_utilization_daily", "marts.fct_room_occupancy")),
-    # Planned, once their marts land (issues 4 and 5); roles as agreed for them:
-    #   send_outs      section_operations  {"manager", "admin"}
-    #   throughput     section_operations  {"manager", "supervisor", "admin"}
-    #   competency     section_staff       {"supervisor", "manager", "admin"}
-    #   sterility      section_quality     {"quality", "manager", "admin"}
+    PageSpec("send_outs", "section_operations", ":material/local_shipping:", frozenset({"manager", "admin"}),
+             ("marts.fct_lab_send_outs", "marts.agg_lab_send_outs_monthly")),
+    PageSpec("throughput", "section_operations", ":material/speed:", frozenset({"manager", "admin"}),
+             ("marts.agg_throughput_hourly", "marts.agg_throughput_room_daily", "marts.agg_throughput_room_hourly")),
+    PageSpec("staff_competency", "section_staff", ":material/badge:", frozenset({"supervisor", "admin"}),
+             ("marts.fct_competency_status_daily", "marts.fct_certification_status_daily",
+              "marts.fct_competency_exceptions")),
+    PageSpec("sterility", "section_quality", ":material/sanitizer:", frozenset({"quality", "admin"}),
+             ("marts.fct_sterilizer_loads", "marts.fct_sterility_checks", "marts.fct_recall_trace",
+              "marts.fct_sterility_exceptions", "marts.agg_compliance_weekly")),
     PageSpec("data_quality", "section_quality", ":material/fact_check:", frozenset({"manager", "quality", "admin"}),
              ("raw.ingest_log", "raw.quarantine", "marts.fct_lab_turnaround", "marts.fct_room_occupancy")),
 )

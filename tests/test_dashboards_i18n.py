@@ -20,8 +20,21 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
     "site_": ["in_house", "send_out"],
     "room_type_": ["procedure", "lab", "imaging", "exam", "sterile_processing"],
     "role_": list(ROLES),
-    "status_": ["loaded", "already_ingested", "dry_run", "failed"],
+    "status_": ["loaded", "already_ingested", "dry_run", "failed", "current", "due_soon", "overdue", "never_assessed",
+                "expiring", "expired", "missing"],
+    "competency_kind_": ["test_system", "procedure"],
+    "item_": ["competency", "certification"],
+    "rule_": ["performer_competency_current", "performer_certification_current", "supervised_until_signed_off"],
+    "reason_": ["assessment_overdue", "signoff_lapsed", "never_assessed", "unsupervised_before_signoff",
+                "certification_expired", "certification_missing"],
+    "performance_": ["test", "procedure"],
+    "result_": ["pass", "fail", "pending", "missing"],
+    "domain_": ["sterilization", "high_level_disinfection", "environment", "patient_rights", "competency"],
+    "recall_": ["positive_load", "since_last_negative_bi", "before_next_negative_bi"],
+    "cycle_": ["prevacuum", "gravity", "immediate_use", "bowie_dick", "leak_test"],
+    "indicator_": ["pass", "fail", "not_used", "negative", "positive", "pending", "not_tested"],
     "kind_": ["lab", "room"],
+    "activity_": ["procedure", "in_house_test", "send_out_test"],
 }
 
 

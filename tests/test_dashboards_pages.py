@@ -14,6 +14,8 @@ from dashboards.testing import login, write_test_users
 from tests.conftest import APP
 
 TITLES = {"overview": "Overview", "lab_turnaround": "Rapid-test turnaround", "room_usage": "Room usage",
+          "send_outs": "Send-outs", "throughput": "Throughput", "staff_competency": "Staff competency",
+          "sterility": "Sterility compliance",
           "data_quality": "Data quality"}
 # README, C01 only: 4 countable tests 12, 18, 25, 35 -> median 21.5, p90 32.0, 3/4 within target, 2/4 before leaving.
 C01_LAB = {"Tests": "4", "Median (min)": "21.5", "90th percentile (min)": "32.0", "Within target": "75.0 %",
@@ -58,7 +60,7 @@ def test_registry_pages_exist_and_cover_every_role():
         assert spec.path.exists(), spec.path
         assert spec.roles <= set(ROLES)
     assert all(pages_for(role) and pages_for(role)[0].key == "overview" for role in ROLES)
-    assert [p.key for p in pages_for("supervisor")] == ["overview"]
+    assert [p.key for p in pages_for("supervisor")] == ["overview", "staff_competency"]
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -75,8 +77,9 @@ def test_every_page_for_every_role(signed_in, role):
         assert at.title[0].value == TITLES[spec.key]
         assert not at.error and not at.warning, [e.value for e in [*at.error, *at.warning]]
         assert any(c.value.startswith("Data as of: last ingest 20") for c in at.caption)
-        # Every table can be downloaded; every chart has a title with its unit in brackets.
-        assert len(at.get("download_button")) == len(at.dataframe)
+        # Every table can be downloaded as CSV (other downloads, e.g. the audit report, come on top); every chart
+        # has a title with its unit in brackets.
+        assert len([b for b in at.get("download_button") if b.key.startswith("csv_")]) == len(at.dataframe)
         for spec_json in charts(at):
             title = spec_json["layout"]["title"]["text"]
             assert "(" in title and ")" in title, title

@@ -1,0 +1,168 @@
+"""Staff competency: who may do what today without supervision, what falls due, and what was done by someone not
+(yet) competent? (supervisors)
+
+Status per staff member x competency on the chosen day from fct_competency_status_daily (domain-standards 4):
+current / due soon (due within 30 days, due date included) / overdue / never assessed (procedure skills: not
+signed off). Certifications from fct_certification_status_daily; exceptions from fct_competency_exceptions.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from dashboards import ui
+from dashboards.auth import require_page
+from dashboards.data import has_table, query
+from dashboards.filters import clinic_select, coded_multiselect, date_format, localized_key
+from dashboards.i18n import fmt_date, language, t
+
+require_page("staff_competency")
+STATUS = "marts.fct_competency_status_daily"
+CERTS = "marts.fct_certification_status_daily"
+EXCEPTIONS = "marts.fct_competency_exceptions"
+STATUSES = ["current", "due_soon", "overdue", "never_assessed"]
+STATUS_COLORS = {"current": "#27ae60", "due_soon": "#f39c12", "overdue": "#c0392b", "never_assessed": "#95a5a6"}
+KINDS = ["test_system", "procedure"]
+EXCEPTION_DAYS = 30
+
+st.title(t("page_staff_competency"))
+ui.data_as_of()
+ui.require_data()
+if not has_table(STATUS):
+    ui.no_data()
+    st.stop()
+span = query(f"SELECT clinic_id, min(status_date) AS first, max(status_date) AS last FROM {STATUS} GROUP BY 1")
+if span.empty:
+    ui.no_data()
+    st.stop()
+with st.sidebar:
+    st.subheader(t("filters"))
+    clinics = clinic_select(sorted(span["clinic_id"]), "competency_clinics")
+    chosen_span = span[span["clinic_id"].isin(clinics)]
+    first = span["first"].min().date()
+    last = span["last"].max().date()
+    # Default: the latest day every chosen clinic has a status for.
+    default = chosen_span["last"].min().date() if not chosen_span.empty else last
+    as_of = st.date_input(t("as_of_date"), value=default, min_value=first, max_value=last, key="competency_as_of",
+                          format=date_format())
+    kinds = coded_multiselect("competency_kind", KINDS, KINDS, "competency_kinds", "competency_kind_")
+    lang = language()
+    window = st.radio(t("due_window"), [30, 60], horizontal=True, key=localized_key("competency_due_window"),
+                      format_func=lambda d: t("days_n", lang, n=d))
+
+where = "list_contains(?, clinic_id) AND status_date = ? AND list_contains(?, competency_kind)"
+params = [clinics, as_of, kinds]
+matrix = query(
+    f"""SELECT clinic_id, staff_id, display_name, role, competency_code, competency_name, competency_kind, status,
+               last_assessed_on, due_on, days_until_due, due_for, signed_off_on, supervised_performances_logged,
+               supervised_performances_needed
+        FROM {STATUS} WHERE {where} ORDER BY clinic_id, display_name, competency_name""",
+    params,
+)
+if matrix.empty:
+    ui.no_data()
+    st.stop()
+
+counts = matrix["status"].value_counts()
+row = ui.KpiRow(5)
+row.kpi(t("kpi_staff"), matrix["staff_id"].nunique(), decimals=0)
+row.kpi(t("status_current"), int(counts.get("current", 0)), decimals=0)
+row.kpi(t("status_due_soon"), int(counts.get("due_soon", 0)), decimals=0)
+row.kpi(t("status_overdue"), int(counts.get("overdue", 0)), decimals=0, target=0, lower_is_better=True, unit="")
+row.kpi(t("status_never_assessed"), int(counts.get("never_assessed", 0)), decimals=0)
+
+with st.container(border=True):
+    matrix["person"] = matrix["clinic_id"] + " · " + matrix["display_name"].fillna(matrix["staff_id"])
+    codes = {s: i for i, s in enumerate(STATUSES)}
+    grid = matrix.pivot_table(index="person", columns="competency_name", values="status", aggfunc="first")
+    z = grid.map(lambda s: codes.get(s) if isinstance(s, str) else None)
+    text = grid.map(lambda s: t(f"status_{s}") if isinstance(s, str) else "")
+    n = len(STATUSES)
+    scale = [[edge, STATUS_COLORS[s]] for i, s in enumerate(STATUSES) for edge in (i / n, (i + 1) / n)]
+    fig = go.Figure(go.Heatmap(
+        z=z.values, x=list(grid.columns), y=list(grid.index), text=text.values, hoverongaps=False,
+        hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>", zmin=-0.5, zmax=n - 0.5, colorscale=scale,
+        xgap=2, ygap=2,
+        colorbar={"tickvals": list(range(n)), "ticktext": [t(f"status_{s}") for s in STATUSES], "title": ""},
+    ))
+    fig.update_layout(title=t("chart_matrix", date=fmt_date(as_of)))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_xaxes(tickangle=-35)
+    ui.chart(fig, height=max(420, 200 + 24 * len(grid)))
+
+st.subheader(t("due_list", days=window))
+until = as_of + timedelta(days=window)
+due = query(
+    f"""SELECT clinic_id, staff_id, display_name, 'competency' AS item_type, competency_name AS item, status,
+               due_on AS due_date, days_until_due AS days_left
+        FROM {STATUS} WHERE {where} AND due_on IS NOT NULL AND due_on <= ?
+        UNION ALL
+        SELECT clinic_id, staff_id, display_name, 'certification', certification_name, status, valid_through,
+               valid_through - status_date
+        FROM {CERTS} WHERE list_contains(?, clinic_id) AND status_date = ? AND is_required
+              AND (status IN ('expired', 'missing') OR valid_through <= ?)
+        ORDER BY due_date NULLS FIRST, display_name""",
+    [*params, until, clinics, as_of, until],
+)
+if due.empty:
+    st.caption(t("nothing_due"))
+else:
+    due["item_type"] = due["item_type"].map(lambda k: t(f"item_{k}"))
+    due["status"] = due["status"].map(lambda s: t(f"status_{s}"))
+    ui.table(due, {"clinic_id": "clinic", "display_name": "staff_member", "staff_id": "staff_id",
+                   "item_type": "item_type", "item": "item", "status": "status", "due_date": "due_date",
+                   "days_left": "days_left"}, "competency_due.csv", key="competency_due", plain=("staff_id",))
+
+st.subheader(t("exceptions_title", days=EXCEPTION_DAYS, date=fmt_date(as_of)))
+exceptions = query(
+    f"""SELECT clinic_id, exception_date, staff_id, display_name, rule_code, reason, performance_type,
+               performed_code, record_id, supervised_by, supervisor_id, detail
+        FROM {EXCEPTIONS}
+        WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ?
+        ORDER BY exception_date DESC, display_name""",
+    [clinics, as_of - timedelta(days=EXCEPTION_DAYS - 1), as_of],
+)
+if exceptions.empty:
+    st.caption(t("no_competency_exceptions"))
+else:
+    exceptions["rule_code"] = exceptions["rule_code"].map(lambda r: t(f"rule_{r}"))
+    exceptions["reason"] = exceptions["reason"].map(lambda r: t(f"reason_{r}"))
+    exceptions["performance_type"] = exceptions["performance_type"].map(lambda p: t(f"performance_{p}"))
+    ui.table(exceptions, {"clinic_id": "clinic", "exception_date": "date", "display_name": "staff_member",
+                          "staff_id": "staff_id", "rule_code": "rule", "reason": "reason",
+                          "performance_type": "performance_type", "performed_code": "performed_code",
+                          "record_id": "record_id", "supervised_by": "supervised_by",
+                          "supervisor_id": "supervisor", "detail": "detail"},
+             "competency_exceptions.csv", key="competency_exceptions", plain=("staff_id", "record_id"))
+
+st.subheader(t("staff_history"))
+people = matrix.drop_duplicates("staff_id").set_index("staff_id")["person"].to_dict()
+person = st.selectbox(t("staff_member"), list(people), format_func=people.get, key=localized_key("competency_person"))
+history = query(
+    f"""SELECT status_date, competency_name, status, due_on, days_until_due, last_assessed_on
+        FROM {STATUS}
+        WHERE list_contains(?, clinic_id) AND staff_id = ? AND status_date <= ? AND list_contains(?, competency_kind)
+        ORDER BY competency_name, status_date""",
+    [clinics, person, as_of, kinds],
+)
+with st.container(border=True):
+    hz = history.pivot_table(index="competency_name", columns="status_date", values="status", aggfunc="first")
+    fig = go.Figure(go.Heatmap(
+        z=hz.map(lambda s: codes.get(s) if isinstance(s, str) else None).values, x=list(hz.columns),
+        y=list(hz.index), text=hz.map(lambda s: t(f"status_{s}") if isinstance(s, str) else "").values,
+        hovertemplate="%{y}<br>%{x}<br>%{text}<extra></extra>", zmin=-0.5, zmax=n - 0.5, colorscale=scale,
+        ygap=2, showscale=False,
+    ))
+    fig.update_layout(title=t("chart_history", person=people[person]))
+    fig.update_yaxes(autorange="reversed")
+    ui.chart(fig, date_x=True, height=max(300, 160 + 26 * len(hz)))
+# The days a status changed (the first day of each run of the same status).
+changes = history[history["status"] != history.groupby("competency_name")["status"].shift()].copy()
+changes["status"] = changes["status"].map(lambda s: t(f"status_{s}"))
+ui.table(changes.sort_values(["status_date", "competency_name"], ascending=[False, True]),
+         {"status_date": "since", "competency_name": "competency", "status": "status", "due_on": "due_date",
+          "last_assessed_on": "last_assessed_on"},
+         "competency_history.csv", key="competency_history")
