@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,11 +85,15 @@ def ingest(
 ) -> None:
     """Load exports into the warehouse's raw schema; bad rows go to raw.quarantine with a reason."""
     paths = paths or [default_source_dir()]
+    had_secret = bool(os.environ.get("BACKOFFICE_SECRET")) or settings.secret_file().exists()
     try:
         key = load_secret(create=create_secret)
     except SecretError as exc:
         console.print(f"[red]error[/] {exc}")
         raise typer.Exit(2) from exc
+    if not had_secret:
+        console.print(f"Created the pseudonymisation secret {settings.secret_file()} (mode 600). Back it up and "
+                      "keep it: a new secret gives every patient a new pseudonym.")
     files = discover(paths, fmt)
     if not files:
         console.print(f"[red]error[/] no CSV files found in {', '.join(map(str, paths))}")
