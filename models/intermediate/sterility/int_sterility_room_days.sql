@@ -26,17 +26,20 @@ with uses as (
 ),
 
 room_days as (
-    select clinic_id, room_id, use_date, count(*) as uses, max(use_end_at) as last_use_ended_at
+    select clinic_id, room_id, use_date, count(*) as uses, max(use_end_at) as last_use_ended_at,
+           min(use_start_at) as first_use_started_at
     from uses
     group by all
 ),
 
 with_next as (
+    -- The earliest use start on any later day of the room (a window, not a correlated subquery: a lab room's use
+    -- starts at its result time, so a later day's earliest start is not always the next day's).
     select
-        d.*,
-        (select min(u.use_start_at) from uses u
-          where u.clinic_id = d.clinic_id and u.room_id = d.room_id and u.use_date > d.use_date) as next_use_at
-    from room_days d
+        clinic_id, room_id, use_date, uses, last_use_ended_at,
+        min(first_use_started_at) over (partition by clinic_id, room_id order by use_date
+                                        rows between 1 following and unbounded following) as next_use_at
+    from room_days
 ),
 
 terminal as (

@@ -13,7 +13,7 @@ with occupancies as (
 ),
 
 events as (
-    select clinic_id, room_id, event_type, occurred_at
+    select clinic_id, room_id, event_type, occurred_at, cast(occurred_at as date) as occurred_on
     from {{ ref('stg_backoffice__room_events') }}
     where event_type in ('cleaning_start', 'cleaning_end', 'terminal_clean_start', 'terminal_clean_end')
 ),
@@ -26,6 +26,32 @@ pairs as (
         lead(patient_in_at) over day_order as next_patient_in_at
     from occupancies
     window day_order as (partition by clinic_id, room_id, occupancy_date order by patient_in_at, procedure_id)
+),
+
+turnovers as (
+    select * from pairs
+    where next_procedure_id is not null
+      and next_patient_id is distinct from patient_id
+),
+
+-- The events between patient out and next patient in, matched by UTC day first so that DuckDB can hash the join
+-- (a turnover spans one or two UTC days; one that ends before it starts spans none and matches nothing).
+turnover_days as (
+    select clinic_id, room_id, procedure_id, next_procedure_id, patient_out_at, next_patient_in_at,
+           cast(unnest(generate_series(cast(patient_out_at as date), cast(next_patient_in_at as date),
+                                       interval 1 day)) as date) as utc_day
+    from turnovers
+),
+
+cleanings as (
+    select t.clinic_id, t.room_id, t.procedure_id, t.next_procedure_id, count(*) as cleaning_events
+    from turnover_days t
+    join events e
+        on e.clinic_id = t.clinic_id
+       and e.room_id = t.room_id
+       and e.occurred_on = t.utc_day
+       and e.occurred_at between t.patient_out_at and t.next_patient_in_at
+    group by all
 )
 
 select
@@ -37,13 +63,9 @@ select
     p.next_procedure_id,
     p.next_patient_id,
     p.next_patient_in_at,
-    count(e.occurred_at) as cleaning_events,
-    count(e.occurred_at) > 0 as is_compliant
-from pairs p
-left join events e
-    on e.clinic_id = p.clinic_id
-   and e.room_id = p.room_id
-   and e.occurred_at between p.patient_out_at and p.next_patient_in_at
-where p.next_procedure_id is not null
-  and p.next_patient_id is distinct from p.patient_id
-group by all
+    coalesce(c.cleaning_events, 0) as cleaning_events,
+    coalesce(c.cleaning_events, 0) > 0 as is_compliant
+from turnovers p
+left join cleanings c
+    on c.clinic_id = p.clinic_id and c.room_id = p.room_id and c.procedure_id = p.procedure_id
+   and c.next_procedure_id = p.next_procedure_id
