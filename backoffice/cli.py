@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from backoffice import settings
+from backoffice import freshness, settings
 from backoffice.build import BuildFailed
 from backoffice.build import build as dbt_build
 from backoffice.publish import publish
@@ -125,6 +125,21 @@ def build(full_refresh: bool = False) -> None:
         raise typer.Exit(1) from exc
     served = publish(db, settings.serving_dir())
     console.print(f"Published {served}")
+    report_freshness(db)
+
+
+def report_freshness(db: Path) -> None:
+    """Name the event exports that have not arrived lately (dbt source freshness); never fails the build."""
+    try:
+        stale = [f for f in freshness.check(db) if f.stale]
+    except BuildFailed as exc:
+        console.print(f"[yellow]warning[/] source freshness could not be checked: {exc}")
+        return
+    for f in stale:
+        when = f"last loaded {f.last_loaded:%Y-%m-%d %H:%M} UTC" if f.last_loaded else "never loaded"
+        console.print(f"[yellow]stale source[/] {f.source}: {when}")
+    if not stale:
+        console.print("Source freshness: every event export loaded within its window")
 
 
 @app.command()
