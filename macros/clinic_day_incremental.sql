@@ -1,14 +1,29 @@
-{#- Incremental-by-clinic-and-local-day, shared by the room and throughput models.
+{#- Incremental-by-clinic-and-local-day, shared by the room, throughput, lab, competency and sterility models.
 
-    Clinics export independently, so each clinic has its own watermark: the last local day already built.
-    A run first deletes each clinic's last `room_throughput_lookback_days` days (pre-hook), then appends every
-    day after the remaining watermark. Late corrections older than the look-back need --full-refresh. -#}
+    Clinics export independently, so each clinic has its own watermark: the last local day (or week, month) already
+    built. A run first deletes each clinic's last `lookback_days` days (pre-hook; default var
+    room_throughput_lookback_days), then appends every day after the remaining watermark.
 
-{% macro clinic_day_lookback_delete(date_column) -%}
+    Late and corrected records: a model may name `stale`, a query of (clinic_id, <date_column>) partitions that
+    changed below the watermark (typically: the partitions of rows ingested after the newest one the table has
+    seen, macro clinic_day_ingested_after). The pre-hook stores them in <model>__stale, before it deletes anything,
+    and deletes them as well; the model recomputes them (macro clinic_day_due) and its post-hook drops the list.
+    Without `stale`, corrections older than the look-back need --full-refresh. -#}
+
+{% macro clinic_day_lookback_delete(date_column, lookback_days=none, stale=none) -%}
     {%- if is_incremental() -%}
+    {%- set lookback = var('room_throughput_lookback_days') if lookback_days is none else lookback_days -%}
+    {%- if stale %}
+    create or replace table {{ clinic_day_stale_table() }} as
+    select distinct clinic_id, {{ date_column }} from ({{ stale }}) as s (clinic_id, {{ date_column }})
+    where {{ date_column }} is not null;
+    {% endif -%}
     delete from {{ this }} where {{ date_column }} >= (
-        select max(w.{{ date_column }}) - {{ var('room_throughput_lookback_days') }}
+        select max(w.{{ date_column }}) - {{ lookback }}
         from {{ this }} w where w.clinic_id = {{ this }}.clinic_id)
+    {%- if stale %}
+        or (clinic_id, {{ date_column }}) in (select clinic_id, {{ date_column }} from {{ clinic_day_stale_table() }})
+    {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
 
@@ -17,5 +32,36 @@
     select clinic_id, max({{ date_column }}) as built_through from {{ this }} group by clinic_id
     {%- else -%}
     select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The partitions a run (re)computes: after the clinic's watermark, or listed stale by the pre-hook. A predicate on
+    the model's source rows, `clinic` and `day` being their clinic and partition expressions; true on a full
+    refresh. -#}
+{% macro clinic_day_due(date_column, clinic, day) -%}
+    {%- if is_incremental() -%}
+    ({{ day }} > coalesce((select max(w.{{ date_column }}) from {{ this }} w where w.clinic_id = {{ clinic }}),
+                          date '1900-01-01')
+     or ({{ clinic }}, {{ day }}) in (select clinic_id, {{ date_column }} from {{ clinic_day_stale_table() }}))
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Partitions of the rows of `relation` ingested after the newest ingest time the model has stored (its column
+    `built_column`, default the same name as `ingested_column`). -#}
+{% macro clinic_day_ingested_after(relation, day, ingested_column='source_ingested_at', built_column=none) -%}
+    select clinic_id, {{ day }} as day from {{ relation }}
+    where {{ ingested_column }} > (select coalesce(max({{ built_column or ingested_column }}), timestamp '-infinity')
+                                   from {{ this }})
+{%- endmacro %}
+
+{% macro clinic_day_stale_table() -%}
+    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__stale"
+{%- endmacro %}
+
+{% macro clinic_day_stale_drop() -%}
+    {%- if is_incremental() -%}
+    drop table if exists {{ clinic_day_stale_table() }}
     {%- endif -%}
 {%- endmacro %}

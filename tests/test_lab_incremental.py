@@ -1,11 +1,11 @@
-"""The incremental daily lab mart gives exactly what a full refresh gives.
+"""The incremental lab marts give exactly what a full refresh gives.
 
 A simulated clinic (ten days around the autumn DST change) is ingested without its last day and built in full; then
-the last day's export arrives together with a corrected re-export of one result from the first day and a re-exported
-encounter of the second day whose patient now left before the result (both older than the lookback window), and an
-incremental run follows. Its agg_lab_turnaround_daily must equal, row for row and bit for
-bit, the table a --full-refresh builds from the same warehouse. A planted marker on a day the incremental run must
-not touch proves that the run really was incremental.
+the last day's export arrives together with a corrected re-export of one result from the first day, a re-exported
+encounter of the second day whose patient now left before the result, and the result of a send-out of the fourth day
+that was still open (all older than the lookback window), and an incremental run follows. Every lab mart must equal,
+row for row and bit for bit (EXCEPT ALL both ways), the table a --full-refresh builds from the same warehouse. A
+planted marker on a day the incremental run must not touch proves that the run really was incremental.
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ LAST_DAY = CONFIG.start_date + timedelta(days=CONFIG.days - 1)
 FIRST_DAY = CONFIG.start_date
 SECOND_DAY = CONFIG.start_date + timedelta(days=1)
 UNTOUCHED_DAY = CONFIG.start_date + timedelta(days=2)  # before the lookback, no late rows
+OPEN_DAY = CONFIG.start_date + timedelta(days=3)  # a send-out still open at the first build, resulted in the new day
+LAB_MARTS = ["fct_lab_turnaround", "fct_lab_specimen_turnaround", "fct_lab_send_outs", "agg_lab_turnaround_daily",
+             "agg_lab_turnaround_weekly", "agg_lab_turnaround_monthly", "agg_lab_before_departure_monthly",
+             "agg_lab_rejections_by_test_monthly", "agg_lab_rejections_by_collector_monthly",
+             "agg_lab_send_outs_monthly"]
 DAILY = "SELECT * FROM marts.agg_lab_turnaround_daily ORDER BY clinic_id, collected_date, test_code, priority, " \
         "performing_site"
 
@@ -87,6 +92,37 @@ def _encounter_correction(lab_specimens: Path, encounters: Path, out: Path) -> N
     raise AssertionError("no second-day encounter to correct")
 
 
+def _open_send_out(lab_specimens: Path, out: Path) -> tuple[str, str]:
+    """Make one resulted send-out of OPEN_DAY still pending in `lab_specimens` (the first export), and write its
+    resulted row to `out` (it arrives with the last day's export)."""
+    with lab_specimens.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows = list(reader)
+        fields = reader.fieldnames
+    for r in rows:
+        if (r["collected_at"].startswith(OPEN_DAY.isoformat()) and r["performing_site"] == "send_out"
+                and r["status"] == "final" and r["resulted_at"] and r["shipped_at"]):
+            with out.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerow(r)
+            key = r["specimen_id"], r["test_code"]
+            r.update(status="pending", resulted_at="", verified_at="", reviewed_at="")
+            with lab_specimens.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerows(rows)
+            return key
+    raise AssertionError("no resulted send-out on the open day")
+
+
+def _snapshot(db: Path, schema: str) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE OR REPLACE SCHEMA {schema}")
+        for name in LAB_MARTS:
+            con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM marts.{name}")
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
@@ -102,24 +138,33 @@ def runs(tmp_path_factory):
     _split(full / "encounters.csv", "arrived_at", base / "encounters.csv", late / f"encounters_{LAST_DAY}.csv")
     corrected = _correction(base / "lab_specimens.csv", late / "lab_specimens_correction.csv")
     _encounter_correction(base / "lab_specimens.csv", base / "encounters.csv", late / "encounters_correction.csv")
+    send_out = _open_send_out(base / "lab_specimens.csv", late / "lab_specimens_result.csv")
 
     db = root / "warehouse.duckdb"
     assert all(r.status == "loaded" for r in ingest_paths(db, [base], TEST_KEY))
     dbt_lab(db, root, False, "--full-refresh")
     before = frame(db, DAILY)
+    _snapshot(db, "first_build")
     with duckdb.connect(str(db)) as con:  # the marker: an untouched day's row no run may recompute
         con.execute("UPDATE marts.agg_lab_turnaround_daily SET n_tests = -1 WHERE collected_date = $d",
                     {"d": UNTOUCHED_DAY})
     assert all(r.status == "loaded" for r in ingest_paths(db, [late], TEST_KEY))
     dbt_lab(db, root, False)
     incremental = frame(db, DAILY)
+    with duckdb.connect(str(db)) as con:  # the marker is checked above; restore it to compare the whole table below
+        con.execute("""UPDATE marts.agg_lab_turnaround_daily m SET n_tests = f.n_tests
+                       FROM first_build.agg_lab_turnaround_daily f
+                       WHERE m.collected_date = $d AND f.collected_date = $d AND f.clinic_id = m.clinic_id
+                         AND f.test_code = m.test_code AND f.priority = m.priority
+                         AND f.performing_site = m.performing_site""", {"d": UNTOUCHED_DAY})
+    _snapshot(db, "incremental")
     dbt_lab(db, root, False, "--full-refresh")
     full_refresh = frame(db, DAILY)
-    return before, incremental, full_refresh, corrected
+    return before, incremental, full_refresh, corrected, db, send_out
 
 
 def test_incremental_equals_full_refresh(runs):
-    _, incremental, full_refresh, _ = runs
+    _, incremental, full_refresh, *_ = runs
     untouched = incremental["collected_date"] == pd.Timestamp(UNTOUCHED_DAY)
     assert untouched.any() and (incremental.loc[untouched, "n_tests"] == -1).all()
     restored = incremental.copy()
@@ -128,7 +173,7 @@ def test_incremental_equals_full_refresh(runs):
 
 
 def test_the_appended_day_and_the_late_correction_arrived(runs):
-    before, incremental, full_refresh, _ = runs
+    before, incremental, full_refresh, *_ = runs
     days = set(incremental["collected_date"].dt.date)
     assert LAST_DAY in days and LAST_DAY not in set(before["collected_date"].dt.date)
     # the first day (outside the lookback) was recomputed because of the corrected result: its figures moved
@@ -141,3 +186,26 @@ def test_the_appended_day_and_the_late_correction_arrived(runs):
     second = [int(f.loc[f["collected_date"] == pd.Timestamp(SECOND_DAY), "n_resulted_before_departure"].sum())
               for f in (before, incremental, full_refresh)]
     assert second[1] == second[2] < second[0]
+
+
+@pytest.mark.parametrize("name", LAB_MARTS)
+def test_every_lab_mart_equals_a_full_refresh_row_for_row(runs, name):
+    db = runs[4]
+    with duckdb.connect(str(db), read_only=True) as con:
+        def count(sql: str) -> int:
+            return con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+
+        rows = count(f"FROM marts.{name}")
+        extra = count(f"FROM incremental.{name} EXCEPT ALL FROM marts.{name}")
+        missing = count(f"FROM marts.{name} EXCEPT ALL FROM incremental.{name}")
+    assert rows > 0 and (extra, missing) == (0, 0), (name, rows, extra, missing)
+
+
+def test_the_open_send_out_was_re_derived_when_its_result_arrived(runs):
+    db, (specimen, test) = runs[4], runs[5]
+    sql = "SELECT is_open, as_of_date, result_at FROM {}.fct_lab_send_outs WHERE specimen_id = $s AND test_code = $t"
+    first = frame(db, sql.format("first_build"), {"s": specimen, "t": test})
+    after = frame(db, sql.format("incremental"), {"s": specimen, "t": test})
+    assert first["is_open"].tolist() == [True] and first["as_of_date"].notna().all()
+    assert after["is_open"].tolist() == [False] and after["as_of_date"].isna().all()
+    assert after["result_at"].notna().all()

@@ -3,6 +3,9 @@
 -- missing (never held by that day). A certificate is valid from issued_on through expires_on; without expires_on,
 -- through the end of the month renewal_months after issue (AHA BLS: "to the end of the issue month"). Pairs: every
 -- certification a staff member's role requires (seeds/certification_catalog.csv) and every one they hold.
+-- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it (a view
+-- would be computed again for each of them).
+{{ config(materialized='table') }}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}
 ),

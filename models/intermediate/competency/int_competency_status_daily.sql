@@ -4,6 +4,9 @@
 -- then due at the earlier of the practice deadline (procedure_lapse_days after the last valid sign-off or independent
 -- case) and the periodic re-assessment (reassess_months after the last sign-off). "Due" on the due date itself;
 -- overdue from the day after. Pairs: every staff member with an assessment, a sign-off or a performance needing it.
+-- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it (a view
+-- would be computed again for each of them).
+{{ config(materialized='table') }}
 {%- set soon = var('competency_due_soon_days') %}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}

@@ -9,7 +9,8 @@
 -- reference lab takes over. A specimen not yet shipped runs from collection.
 -- "As of": var lab_open_as_of_date (YYYY-MM-DD, the end of that local day), or, when empty, the clinic's latest
 -- lab event (any collected / received / shipped / resulted / verified / reviewed time). Open = status pending
--- (no final result yet); a final row with a blank result time is a data gap, not an open specimen.
+-- (no final result yet); a final row with a blank result time is a data gap, not an open specimen. as_of_date and
+-- as_of_at are given on open rows only (NULL once resulted), so that a closed row does not change with later data.
 with intervals as (
     select * from {{ ref('int_lab_specimen_intervals') }}
 ),
@@ -69,6 +70,7 @@ send_outs as (
         i.collection_to_result_min,
         i.invalid_intervals,
         i.has_timeline_error,
+        i.ingested_at as source_ingested_at,
         (i.status in ('final', 'corrected') and not i.has_timeline_error) as is_reportable,
         as_of.country,
         as_of.as_of_date,
@@ -109,7 +111,7 @@ measured as (
 )
 
 select
-    *,
+    * replace (case when is_open then as_of_date end as as_of_date, case when is_open then as_of_at end as as_of_at),
     case
         when promise_basis = 'hours' then promise_clock_start_at + to_minutes(cast(promised_hours_stat * 60 as bigint))
     end as promised_by_at,

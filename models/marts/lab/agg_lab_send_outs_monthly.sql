@@ -3,6 +3,20 @@
 -- reference lab's promise, and the specimens of that month still open past the promise as of the latest data date
 -- (domain-standards 1.3). A leg enters its statistics only for final/corrected rows without a timeline error and
 -- with that leg positive.
+-- Incremental by clinic and month: a run recomputes each clinic's last month, every month with a send-out newer than
+-- the table's last_ingested_at, and every month with a specimen open now or when the month was last built (open
+-- specimens are judged as of the clinic's latest lab event).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ clinic_day_lookback_delete('month_start', 0,
+                 clinic_day_ingested_after(ref('fct_lab_send_outs'), lab_period('month'),
+                                           built_column='last_ingested_at')
+                 ~ ' union all select clinic_id, ' ~ lab_period('month') ~ ' from ' ~ ref('fct_lab_send_outs')
+                 ~ ' where is_open union all select clinic_id, month_start from ' ~ this ~ ' where n_open > 0') }}",
+    post_hook="{{ clinic_day_stale_drop() }}",
+) }}
 {%- set legs = ['collection_to_shipped', 'shipped_to_result', 'collection_to_result'] %}
 select
     clinic_id,
@@ -25,6 +39,8 @@ select
     100.0 * count(*) filter (where is_within_promise) / nullif(count(*) filter (where is_within_promise is not null), 0) as pct_within_promise,
     count(*) filter (where is_open) as n_open,
     count(*) filter (where is_open_past_promise) as n_open_past_promise,
-    max(as_of_date) as as_of_date
-from {{ ref('int_lab_send_outs') }}
+    max(as_of_date) as as_of_date,
+    max(source_ingested_at) as last_ingested_at
+from {{ ref('fct_lab_send_outs') }}
+where {{ clinic_day_due('month_start', 'clinic_id', lab_period('month')) }}
 group by clinic_id, reference_lab, month_start, test_code, priority

@@ -1,5 +1,15 @@
 -- Lab turnaround per clinic x calendar month (local collection day) x test x priority x performing site.
 -- Computed from the specimen rows, not from the daily mart: a median of medians is not a median.
+-- Incremental by clinic and month: a run recomputes each clinic's last month and every month with a row of
+-- fct_lab_turnaround newer than the table's last_ingested_at (macro lab_period_stale).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ clinic_day_lookback_delete('month_start', 0, lab_period_stale('month')) }}",
+    post_hook="{{ clinic_day_stale_drop() }}",
+) }}
+
 select
     clinic_id,
     cast(date_trunc('month', collected_date) as date) as month_start,
@@ -10,4 +20,5 @@ select
     performing_site,
     {{ lab_turnaround_stats() }}
 from {{ ref('fct_lab_turnaround') }}
+where {{ clinic_day_due('month_start', 'clinic_id', lab_period('month')) }}
 group by clinic_id, month_start, test_code, priority, performing_site

@@ -1,5 +1,21 @@
 -- One row per send-out specimen x test: the legs in calendar hours and working days, the reference lab's promise,
 -- and whether the specimen is still open past it as of the latest data date (int_lab_send_outs).
+-- Incremental by clinic and collection day, like fct_lab_turnaround (macro lab_turnaround_stale), and every day with a
+-- specimen still open in the table is recomputed too: an open specimen is judged as of the clinic's latest lab event,
+-- which moves with every new day of data.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+                                           lab_turnaround_stale()
+                                           ~ ' union all select clinic_id, collected_date from ' ~ this
+                                           ~ ' where is_open') }}",
+    post_hook="{{ clinic_day_stale_drop() }}",
+) }}
+-- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
+-- depends_on: {{ ref('stg_backoffice__encounters') }}
+
 select
     clinic_id,
     specimen_id,
@@ -32,5 +48,7 @@ select
     open_hours,
     is_open_past_promise,
     has_timeline_error,
-    invalid_intervals
+    invalid_intervals,
+    source_ingested_at
 from {{ ref('int_lab_send_outs') }}
+where {{ clinic_day_due('collected_date', 'clinic_id', 'collected_date') }}

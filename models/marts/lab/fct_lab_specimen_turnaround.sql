@@ -2,8 +2,26 @@
 -- A specimen's turnaround is collection -> its last result (MIMIC-IV: 3,005 specimens release results at
 -- different times; the clinician's question "is the panel back?" is answered by the last one). Only the
 -- specimen's countable tests (final/corrected, positive collection -> result, no timeline error) give result times.
+-- Incremental by clinic and the specimen's collection day, like fct_lab_turnaround: a run recomputes the days after
+-- each clinic's watermark less var lab_incremental_lookback_days, and the days of every specimen with a test row
+-- newer than the table's source_ingested_at (macro lab_specimen_stale), reading all rows of those specimens.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+                                           lab_specimen_stale('collected_date', this_has_specimens=true,
+                                                              date_column='collected_date')) }}",
+    post_hook="{{ clinic_day_stale_drop() }}",
+) }}
+
 with turnaround as (
     select * from {{ ref('fct_lab_turnaround') }}
+    {%- if is_incremental() %}
+    where (clinic_id, specimen_id) in (
+        select clinic_id, specimen_id from {{ ref('fct_lab_turnaround') }}
+        where {{ clinic_day_due('collected_date', 'clinic_id', 'collected_date') }})
+    {%- endif %}
 ),
 
 per_specimen as (
@@ -22,7 +40,8 @@ per_specimen as (
         count(*) filter (where status = 'rejected') as n_tests_rejected,
         min(result_at) filter (where is_countable) as first_result_at,
         max(result_at) filter (where is_countable) as last_result_at,
-        bool_or(has_timeline_error) as has_timeline_error
+        bool_or(has_timeline_error) as has_timeline_error,
+        max(source_ingested_at) as source_ingested_at
     from turnaround
     group by clinic_id, specimen_id
 )
@@ -45,5 +64,7 @@ select
     {{ minutes_between('collected_at', 'last_result_at') }} as collection_to_last_result_min,
     n_tests_resulted > 0 and n_tests_resulted = n_tests_expected as is_complete,
     coalesce({{ minutes_between('collected_at', 'last_result_at') }} > 0, false) as is_countable,
-    has_timeline_error
+    has_timeline_error,
+    source_ingested_at
 from per_specimen
+where {{ clinic_day_due('collected_date', 'clinic_id', 'cast(collected_at_local as date)') }}

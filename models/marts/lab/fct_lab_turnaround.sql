@@ -1,7 +1,22 @@
 -- Lab turnaround per specimen x test: the intervals, the clinic's target for the test and priority, and whether
 -- a rapid result came back before the patient left (the reason the back office tests in house).
+-- Incremental by clinic and collection day (macro clinic_day_lookback_delete): a run recomputes each clinic's last
+-- var lab_incremental_lookback_days days, the days after them, and every day with a lab row or an encounter ingested
+-- after the newest source_ingested_at in the table (late results, corrected re-exports; macro lab_turnaround_stale).
+-- A row depends only on its own specimen row, its encounter and the catalog: a changed seed needs --full-refresh.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+                                           lab_turnaround_stale()) }}",
+    post_hook="{{ clinic_day_stale_drop() }}",
+) }}
+-- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
+
 with intervals as (
     select * from {{ ref('int_lab_specimen_intervals') }}
+    where {{ clinic_day_due('collected_date', 'clinic_id', 'cast(collected_at_local as date)') }}
 ),
 
 catalog as (

@@ -1,0 +1,53 @@
+{#- The stale partitions of the incremental lab marts (macro clinic_day_lookback_delete): which local days or periods a
+    run must recompute besides those after each clinic's watermark. -#}
+
+{#- fct_lab_turnaround: the collection days of the lab rows ingested after the newest source row the table has seen,
+    and of the rows whose encounter came again (a later departure changes resulted_before_departure); and the days
+    those rows had in the table, since a corrected re-export may move a row to another day. -#}
+{% macro lab_turnaround_stale() -%}
+    with built as (
+        select coalesce(max(source_ingested_at), timestamp '-infinity') as built_at from {{ this }}
+    ),
+
+    late as (
+        select s.clinic_id, s.specimen_id, s.test_code, cast(s.collected_at_local as date) as day
+        from {{ ref('stg_backoffice__lab_specimens') }} s
+        where s.ingested_at > (select built_at from built)
+           or (s.clinic_id, s.encounter_id) in (
+                select clinic_id, encounter_id from {{ ref('stg_backoffice__encounters') }}
+                where ingested_at > (select built_at from built))
+    )
+
+    select clinic_id, day from late
+    union all
+    select t.clinic_id, t.collected_date from {{ this }} t join late using (clinic_id, specimen_id, test_code)
+{%- endmacro %}
+
+{#- Marts built from fct_lab_turnaround, partitioned by `day` (an expression on its rows: collected_date, its week or
+    month): the partitions of the rows of every specimen with a row the mart has not seen yet (a specimen counts
+    where its first row falls), and those specimens' partitions in the mart when it has a specimen_id column. -#}
+{% macro lab_specimen_stale(day, built_column='source_ingested_at', this_has_specimens=false, date_column=none) -%}
+    with late as (
+        select distinct clinic_id, specimen_id
+        from {{ ref('fct_lab_turnaround') }}
+        where source_ingested_at > (select coalesce(max({{ built_column }}), timestamp '-infinity') from {{ this }})
+    )
+
+    select t.clinic_id, {{ day }}
+    from {{ ref('fct_lab_turnaround') }} t
+    join late using (clinic_id, specimen_id)
+    {%- if this_has_specimens %}
+    union all
+    select b.clinic_id, b.{{ date_column }} from {{ this }} b join late using (clinic_id, specimen_id)
+    {%- endif %}
+{%- endmacro %}
+
+{#- Weekly and monthly lab marts: the ISO week or calendar month of a collection day, and the periods with rows of
+    fct_lab_turnaround newer than the mart's last_ingested_at. -#}
+{% macro lab_period(period, day='collected_date') -%}
+    cast(date_trunc('{{ period }}', {{ day }}) as date)
+{%- endmacro %}
+
+{% macro lab_period_stale(period) -%}
+    {{ clinic_day_ingested_after(ref('fct_lab_turnaround'), lab_period(period), built_column='last_ingested_at') }}
+{%- endmacro %}
