@@ -12,7 +12,9 @@ only the signed-in user's clinics:
 - a `marts` table without `clinic_id` is not exposed at all unless listed in UNSCOPED (default deny);
 - `raw.ingest_log` (one row per file, no patient data) and `raw.quarantine` without the row text and free-text
   reason (a quarantined row may belong to any clinic of the network, so only its file, line and reason code);
-- `raw.clinics`: the user's clinics' names and time zones.
+- `raw.clinics` and `staging.stg_backoffice__clinics`: the user's clinics' names and time zones (the audit
+  report reads the latter);
+- `marts.dim_compliance_rules`: the compliance rules' definitions and sources (no clinic, no patient).
 
 Then file access and configuration changes are switched off, so a page cannot attach or read any file (the
 serving copy included) other than through these views.
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,12 +40,14 @@ from backoffice.settings import serving_dir
 
 CACHE_TTL_SECONDS = 300
 EXPOSED_SCHEMAS = ("marts", "reference")
-UNSCOPED: frozenset[tuple[str, str]] = frozenset()  # (schema, table) of clinic-less marts a page may read
+# (schema, table) of clinic-less marts a page may read
+UNSCOPED: frozenset[tuple[str, str]] = frozenset({("marts", "dim_compliance_rules")})
 RAW_VIEWS = {
     ("raw", "ingest_log"): "SELECT *, regexp_extract(source_file, '[^/\\\\]+$') AS file_name FROM {src}",
     ("raw", "quarantine"): """SELECT batch_id, regexp_extract(source_file, '[^/\\\\]+$') AS file_name, source_line,
                                      record_type, reason_code, reason_codes, ingested_at FROM {src}""",
     ("raw", "clinics"): "SELECT clinic_id, name, timezone FROM {src} WHERE _is_current AND {scope}",
+    ("staging", "stg_backoffice__clinics"): "SELECT clinic_id, name, timezone, country FROM {src} WHERE {scope}",
 }
 _STAMP = re.compile(r"warehouse-(\d{8}T\d{12})\.duckdb$")
 
@@ -82,9 +88,10 @@ def scoped_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPy
                       bool_or(c.column_name = 'clinic_id') AS has_clinic
                FROM information_schema.tables t
                JOIN information_schema.columns c USING (table_catalog, table_schema, table_name)
-               WHERE t.table_catalog = $cat AND t.table_type = 'BASE TABLE'
+               WHERE t.table_catalog = $cat
+                 AND (t.table_type = 'BASE TABLE' OR list_contains($views, t.table_schema || '.' || t.table_name))
                GROUP BY ALL""",
-            {"cat": alias},
+            {"cat": alias, "views": [f"{schema}.{table}" for schema, table in RAW_VIEWS]},
         ).fetchall()
         for schema, table, has_clinic in rows:
             src = f"{alias}.{_quote(schema)}.{_quote(table)}"
@@ -142,6 +149,22 @@ def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
     raise AssertionError("unreachable")
 
 
+@contextmanager
+def clinic_cursor(clinic: str) -> Iterator[tuple[duckdb.DuckDBPyConnection, Path]]:
+    """A cursor on the current serving copy whose tables hold only `clinic`'s rows, and that copy's path.
+
+    For code that takes a connection rather than SQL (backoffice.report's audit report): the same scoped views as
+    `query`, restricted to one clinic, which must be one of the signed-in user's.
+    """
+    if clinic not in allowed_clinics():
+        raise PermissionError(f"clinic {clinic!r} is not one of the signed-in user's clinics")
+    path = serving_file()
+    if path is None:
+        raise FileNotFoundError("no published serving copy yet")
+    with _shared_connection(str(path), (clinic,)).cursor() as cur:
+        yield cur, path
+
+
 def has_table(qualified: str) -> bool:
     """Whether the serving copy exposes `schema.table` to this user (False before the first build)."""
     schema, _, table = qualified.partition(".")
@@ -177,3 +200,21 @@ def clinic_names() -> dict[str, str]:
         return {}
     df = query("SELECT clinic_id, name FROM raw.clinics ORDER BY clinic_id")
     return dict(zip(df["clinic_id"], df["name"], strict=True))
+
+
+def procedure_names(lang: str) -> dict[str, str]:
+    """procedure_code -> its name in `lang` from the procedure catalog (English where no German name)."""
+    if not has_table("reference.procedure_catalog"):
+        return {}
+    df = query("SELECT procedure_code, procedure_name, procedure_name_de FROM reference.procedure_catalog")
+    names = df["procedure_name_de"].fillna(df["procedure_name"]) if lang == "de" else df["procedure_name"]
+    return dict(zip(df["procedure_code"], names, strict=True))
+
+
+def test_names(lang: str) -> dict[str, str]:
+    """test_code (LOINC) -> its name in `lang` from the lab test catalog (English where no German name)."""
+    if not has_table("reference.lab_test_catalog"):
+        return {}
+    df = query("SELECT test_code, test_name, test_name_de FROM reference.lab_test_catalog")
+    names = df["test_name_de"].fillna(df["test_name"]) if lang == "de" else df["test_name"]
+    return dict(zip(df["test_code"], names, strict=True))

@@ -183,6 +183,42 @@ def test_manager_opens_every_page_and_filters(server, browser):
     print(f"screenshots in {shots}")
 
 
+def test_admin_opens_every_page_in_both_languages(server, browser):
+    """Every page of the registry, in English and German, with the room day timeline's day changed."""
+    url, root = server
+    shots = root / "shots_admin"
+    shots.mkdir()
+    s = Session(browser, url, shots)
+    s.sign_in("admin")
+    assert [t for t in s.nav_titles() if t in TITLES.values()] == [TITLES[p.key] for p in pages_for("admin")]
+    for spec in pages_for("admin"):
+        if spec.key != "overview":
+            s.open(TITLES[spec.key])
+        assert s.title() == TITLES[spec.key]
+        s.check(f"admin_{spec.key}")
+    # Room usage: the day timeline for Monday 2026-11-23 (C01's rooms).
+    s.open("Room usage")
+    s.page.locator('[data-testid="stSelectbox"]', has_text="Day").first.click()
+    s.page.get_by_role("option", name="2026-11-23").click()
+    s.settle()
+    assert s.page.locator("text=per room on 2026-11-23").count() > 0
+    s.check("admin_room_usage_timeline")
+
+    s.page.locator('[data-testid="stSelectbox"]', has_text="Language").first.click()
+    s.page.get_by_role("option", name="Deutsch").click()
+    s.settle()
+    german = {"overview": "Übersicht", "lab_turnaround": "Schnelltest-Bearbeitungszeit", "room_usage": "Raumnutzung",
+              "send_outs": "Fremdlabor-Proben", "throughput": "Durchsatz", "staff_competency": "Kompetenzen",
+              "sterility": "Sterilgut-Compliance", "data_quality": "Datenqualität"}
+    for spec in pages_for("admin"):
+        s.open(german[spec.key])
+        assert s.title() == german[spec.key]
+        s.check(f"admin_{spec.key}_de")
+    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
+        shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)
+    print(f"screenshots in {shots}")
+
+
 def test_supervisor_sees_only_their_pages(server, browser):
     url, root = server
     shots = root / "shots_supervisor"
@@ -199,7 +235,9 @@ def test_supervisor_sees_only_their_pages(server, browser):
     s.page.get_by_role("button", name="Sign in").click()
     s.settle()
     assert s.title() != "Room usage"
-    assert s.page.locator('[data-testid="stMetric"]').count() == 0
+    # The supervisor's own overview (competency figures) at most: no room or lab figure.
+    assert s.page.locator('[data-testid="stMetric"]', has_text="Raw utilization").count() == 0
+    assert s.page.locator('[data-testid="stMetric"]', has_text="Within target").count() == 0
     s.page.screenshot(path=str(shots / "supervisor_room_usage_url.png"))
     if os.environ.get("BACKOFFICE_SCREENSHOTS"):
         shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)

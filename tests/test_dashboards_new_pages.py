@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import csv as csv_module
 import json
+import re
 from datetime import date
 from pathlib import Path
 
@@ -18,8 +19,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from backoffice.publish import current_serving_file
 from backoffice.users import ROLES
-from dashboards.registry import BY_KEY
+from dashboards.registry import BY_KEY, pages_for
 from dashboards.testing import login, write_test_users
 from simulator.generate import SimulationConfig, simulate
 from tests.conftest import APP, build_warehouse
@@ -352,23 +354,162 @@ def test_sterility_c02_user_sees_no_c01_row(sign_in, sim):
     assert at.selectbox(key="sterility_report_clinic").options == ["C02"]
 
 
-def test_audit_report_is_scoped_to_the_clinic(sim, monkeypatch):
-    """The page's report builder reads only the chosen clinic's rows (same HTML as the CLI for that clinic)."""
-    import importlib.util
+def test_audit_report_download_is_scoped_to_the_clinic(sign_in, sim, monkeypatch):
+    """The page's audit-report download (AppTest, the real button): backoffice.report's HTML for the chosen clinic
+    and month, read through data.py's views of that clinic only, equal to what the CLI writes for that clinic."""
+    import duckdb
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 
     from backoffice import report
-    spec = importlib.util.spec_from_file_location("sterility_page_src", BY_KEY["sterility"].path)
-    source = spec.loader.get_source("sterility_page_src")
-    builder = source[source.index("@st.cache_data"):source.index("st.title(")]
-    namespace = {"report": report, "duckdb": __import__("duckdb"), "st": __import__("streamlit")}
-    exec(compile("from __future__ import annotations\n" + builder, "builder", "exec"), namespace)
-    serving = next(sim.serving.glob("warehouse-*.duckdb"))
-    html = namespace["audit_report_html"].__wrapped__(str(serving), "C01", "2026-11")
-    assert "C01" in html and "C02-P" not in html and "C02-L" not in html
-    expected = report.render(report.collect(__import__("duckdb").connect(str(serving), read_only=True), "C01",
-                                            "2026-11", source=serving.name))
+
+    downloads: dict[str, bytes] = {}
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def capture(self, path_or_data, mimetype, kind, filename=None):
+        if filename:
+            downloads[filename] = path_or_data
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", capture)
+    at = open_page(sign_in("quality"), "sterility")
+    at.selectbox(key="sterility_report_clinic").set_value("C01").run()
+    at.selectbox(key="sterility_report_month").set_value("2026-11").run()
+    assert not at.exception
+    html = downloads["audit-C01-2026-11.html"].decode("utf-8")
+    assert "C01" in html and "C02-P" not in html and "C02-L" not in html and "C02-E" not in html
+    serving = current_serving_file(sim.serving)
+    with duckdb.connect(str(serving), read_only=True) as con:
+        expected = report.render(report.collect(con, "C01", "2026-11", source=serving.name))
     strip = lambda h: "\n".join(line for line in h.splitlines() if "UTC" not in line)  # noqa: E731
     assert strip(html) == strip(expected)
+
+
+def test_clinic_cursor_refuses_another_clinic(sim, monkeypatch):
+    """data.clinic_cursor (the report's connection) only opens one of the signed-in user's clinics."""
+    from dashboards import data
+
+    monkeypatch.setattr(data, "allowed_clinics", lambda: ("C02",))
+    with pytest.raises(PermissionError), data.clinic_cursor("C01"):
+        pass
+
+
+# --- Overview for supervisors and the quality team ---------------------------------------------------------------
+
+def test_overview_supervisor_section_matches_the_source(sign_in, sim):
+    """The supervisor's overview: staff of C01 with a required certification missing, expired or ending within 30
+    days as of C01's latest status day (2026-11-13), worked out from certifications.csv and the catalog."""
+    at = sign_in("supervisor")
+    as_of = date(2026, 11, 13)
+    assert any(c.value.startswith(f"Latest day with data in the week: {as_of.isoformat()}") for c in at.caption)
+    expected = {staff for staff, _, _ in certifications_due_by_hand(sim, ("C01",), as_of, 30)}
+    assert expected
+    m = metrics(at)
+    assert m["Staff with a certification expiring or expired"] == str(len(expected))
+    headline = table_with(at, "Measure")
+    assert set(headline["Clinic"]) == {"C01"}
+    # Exceptions: the week's count is the sum of the competency page's exceptions dated in that week.
+    competency = open_page(at, "staff_competency")
+    exc = table_with(competency, "Rule")
+    week = exc[pd.to_datetime(exc["Date"]).between(pd.Timestamp(2026, 11, 9), pd.Timestamp(as_of))]
+    assert m["Competency exceptions · week"] == str(len(week))
+
+
+def test_overview_quality_section_matches_the_source(sign_in, sim):
+    """The quality team's overview for the last week (2026-11-09 to 15): positive BIs counted in
+    sterilizer_cycles.csv, and the sterility exceptions the sterility page lists for that week."""
+    at = sign_in("quality")
+    cycles = csv(sim, "sterilizer_cycles")
+    day = pd.to_datetime(cycles["started_at"]).dt.date
+    positive = cycles[(cycles["bi_result"] == "positive") & (day >= date(2026, 11, 9)) & (day <= date(2026, 11, 15))]
+    assert len(positive) >= 1
+    m = metrics(at)
+    assert m["Positive-BI recalls · week"] == str(len(positive))
+    assert float(m["Checks compliant · week"].rstrip(" %")) < 100
+    per_clinic = table_with(at, "Measure").set_index(["Clinic", "Measure"])["Week"]
+    for clinic in ("C01", "C02"):
+        assert per_clinic[(clinic, "Positive-BI recalls")] == int((positive["clinic_id"] == clinic).sum())
+    sterility = open_page(at, "sterility")
+    exc = table_with(sterility, "Subject")
+    week = exc[pd.to_datetime(exc["Date"]).between(pd.Timestamp(2026, 11, 9), pd.Timestamp(2026, 11, 15))]
+    assert m["Exceptions · week"] == str(len(week))
+
+
+# --- German: no English label or raw code on any page ------------------------------------------------------------
+
+SNAKE_CODE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")  # overdue_soon, in_house, room_turnover: an untranslated code
+
+
+def english_only_labels() -> set[str]:
+    """Every label's English text that is not also some label's German text (so it can only be a leak)."""
+    from dashboards.i18n import LABELS
+
+    german = {v["de"] for v in LABELS.values()}
+    return {v["en"] for v in LABELS.values()
+            if v["en"] != v["de"] and v["en"] not in german and "{" not in v["en"] and len(v["en"]) > 2}
+
+
+def visible_strings(at: AppTest) -> list[tuple[str, str]]:
+    """(where, text) of everything a user reads on the page: headings, captions, metric labels, widget labels and
+    options, buttons, table headers and text cells, chart titles, axes, legends and colour-bar ticks."""
+    out: list[tuple[str, str]] = []
+    for kind in ("title", "header", "subheader", "caption", "info", "success", "markdown"):
+        out += [(kind, e.value) for e in getattr(at, kind)]
+    out += [("metric", m.label) for m in at.metric]
+    for kind in ("selectbox", "multiselect", "radio"):
+        for w in getattr(at, kind):
+            out.append((kind, w.label))
+            out += [(f"{kind} option", o) for o in w.options]
+    out += [("date_input", w.label) for w in at.date_input]
+    out += [("button", b.proto.label) for kind in ("button", "download_button", "page_link") for b in at.get(kind)]
+    for df in at.dataframe:
+        frame = df.value
+        out += [("column", str(c)) for c in frame.columns]
+        for col in frame.columns:
+            out += [(f"cell {col}", v) for v in frame[col] if isinstance(v, str)]
+    for chart in (json.loads(c.proto.spec) for c in at.get("plotly_chart")):
+        layout = chart["layout"]
+        out.append(("chart title", layout.get("title", {}).get("text", "")))
+        for axis in ("xaxis", "yaxis"):
+            out.append(("axis", ((layout.get(axis) or {}).get("title") or {}).get("text") or ""))
+        for trace in chart["data"]:
+            out.append(("legend", trace.get("name") or ""))
+            out += [("colorbar", str(v)) for v in (trace.get("colorbar") or {}).get("ticktext", [])]
+            if trace.get("type") == "bar" and isinstance(trace.get("x"), list):
+                out += [("bar category", v) for v in trace["x"] if isinstance(v, str)]
+            if isinstance(trace.get("y"), list):
+                out += [("category", v) for v in trace["y"] if isinstance(v, str)]
+        for annotation in layout.get("annotations", []):
+            out.append(("annotation", annotation.get("text", "")))
+    return [(where, text) for where, text in out if text]
+
+
+def leaks(at: AppTest) -> list[tuple[str, str]]:
+    english = english_only_labels()
+    procedure_codes = {row["procedure_code"] for row in csv_seed("procedure_catalog")}
+    return [(where, text) for where, text in visible_strings(at)
+            if text in english or SNAKE_CODE.match(text) or text in procedure_codes]
+
+
+def test_german_pages_show_no_english_label_or_code(sign_in):
+    """Every page in German as an admin: no English label text and no raw code (snake_case status, rule, reason,
+    room type, record type; procedure codes) in any heading, widget, table header or cell, or chart text."""
+    at = sign_in("admin", "de")
+    found: dict[str, list] = {}
+    for spec in pages_for("admin"):
+        open_page(at, spec.key)
+        if problems := leaks(at):
+            found[spec.key] = problems
+    assert not found, found
+
+
+def test_the_leak_check_finds_english(sign_in):
+    """The same check on the English pages finds English labels (so the German test can fail)."""
+    at = sign_in("admin")
+    for key in ("lab_turnaround", "sterility"):
+        open_page(at, key)
+        texts = {text for _, text in leaks(at)}
+        assert {"Rapid-test turnaround", "Sterility compliance"} & texts, key
+        assert len(texts) > 10, texts
 
 
 @pytest.mark.parametrize("page, widget", [("send_outs", "sendouts_clinics"), ("throughput", "throughput_clinics"),

@@ -3,8 +3,12 @@ are worked out by hand in tests/fixtures/handmade/README.md."""
 
 from __future__ import annotations
 
+import base64
 import json
+from datetime import date
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -51,6 +55,16 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
+def plotly_array(values) -> list:
+    """A plotly trace's values as (nested) lists, NaN as None: a list, or plotly 6's typed array."""
+    if isinstance(values, dict):
+        arr = np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+        if "shape" in values:
+            arr = arr.reshape([int(n) for n in str(values["shape"]).split(",")])
+        values = arr.tolist()
+    return [plotly_array(v) if isinstance(v, list | dict) else (None if v != v else v) for v in values]
+
+
 def table(at: AppTest, index: int = 0):
     return at.dataframe[index].value
 
@@ -90,17 +104,45 @@ def test_every_page_for_every_role(signed_in, role):
                        for c in charts(at))
 
 
-def test_supervisor_overview_shows_no_manager_numbers(signed_in):
+def test_supervisor_overview_shows_only_competency(signed_in):
+    """A supervisor's landing page: the staff-competency section only (no lab, room or data-quality figures)."""
     at = signed_in("supervisor")
     assert at.title[0].value == "Overview"
-    assert not at.metric and not at.dataframe
-    assert "competency" in at.info[0].value
+    assert list(metrics(at)) == ["Staff with an overdue competency", "Staff with a certification expiring or expired",
+                                 "Competency exceptions · week"]
+    headline = table(at)
+    assert set(headline["Clinic"]) == {"C01"}
+    assert set(headline["Measure"]) == {"Staff with an overdue competency",
+                                        "Staff with a certification expiring or expired", "Competency exceptions"}
+    assert [link.proto.label for link in at.get("page_link")] == ["Open Staff competency"]
 
 
-def test_quality_overview_shows_only_data_quality(signed_in):
+def test_quality_overview_shows_sterility_and_data_quality(signed_in):
     at = signed_in("quality")
-    assert list(metrics(at)) == ["Flagged timelines"]
-    assert set(table(at)["Measure"]) == {"Flagged timelines"}
+    assert list(metrics(at)) == ["Checks compliant · week", "Positive-BI recalls · week", "Exceptions · week",
+                                 "Flagged timelines"]
+    assert set(table(at)["Measure"]) == {"Checks compliant", "Positive-BI recalls", "Exceptions",
+                                         "Flagged timelines"}
+    assert [link.proto.label for link in at.get("page_link")] == ["Open Sterility compliance", "Open Data quality"]
+    assert not any("Rapid tests" in s.value or "Procedure rooms" in s.value for s in at.subheader)
+
+
+def test_overview_day_and_week_per_clinic(signed_in):
+    """README: the week of Monday 2026-11-23 has C01's L1-L4 on Monday and C02's L6 on Tuesday, so the latest day
+    with data is Tuesday 2026-11-24: C01 had no test that day, C02 one (L6, 20 min, target 30: within)."""
+    at = signed_in("admin")
+    assert any(c.value.startswith("Latest day with data in the week: 2026-11-24") for c in at.caption)
+    rows = table(at).set_index(["Clinic", "Measure"])
+    assert (rows.loc[("C01", "Tests"), "Week"], rows.loc[("C01", "Tests"), "Latest day"]) == (4, 0)
+    assert (rows.loc[("C02", "Tests"), "Week"], rows.loc[("C02", "Tests"), "Latest day"]) == (1, 1)
+    assert rows.loc[("C01", "Within target"), "Week"] == 75.0  # 3 of 4
+    assert rows.loc[("C02", "Within target"), "Latest day"] == 100.0
+    # Rooms: C01 R1 + R2 on Monday 150 of 480 min = 31.25 %; Tuesday is C02's only (30 of 120 min).
+    assert rows.loc[("C01", "Raw utilization"), "Week"] == 31.2
+    assert rows.loc[("C02", "Raw utilization"), "Latest day"] == 25.0
+    # Flagged: L5 (C01, Monday) in the week, none on Tuesday.
+    assert (rows.loc[("C01", "Flagged timelines"), "Week"], rows.loc[("C01", "Flagged timelines"), "Latest day"]) \
+        == (1, 0)
 
 
 def test_user_of_c01_sees_no_c02_row(signed_in):
@@ -157,7 +199,7 @@ def test_filters_change_the_numbers_as_the_marts_say(signed_in):
     ("overview", "overview_clinics"),
     ("lab_turnaround", "lab_clinics"),
     ("room_usage", "rooms_types.en"),
-    ("data_quality", "dq_types"),
+    ("data_quality", "dq_types.en"),
 ])
 def test_empty_selection_says_so(signed_in, page, widget):
     at = open_page(signed_in("admin"), page)
@@ -185,3 +227,59 @@ def test_german(signed_in):
     # Language switch keeps the filters: back to English, still C01 figures and the same priorities.
     at.sidebar.selectbox(key="lang").set_value("en").run()
     assert metrics(at) == C01_LAB
+
+
+def test_lab_slowest_specimens_show_every_timestamp(signed_in):
+    """tests/fixtures/handmade/lab_specimens.csv, L2 (C01, Berlin wall clock): ordered 08:58, collected 09:00,
+    received 09:00, resulted 09:35, verified 09:36, no review; the patient left 09:30 (encounters.csv E2)."""
+    at = open_page(signed_in("manager"), "lab_turnaround")
+    slowest = table(at)
+    assert list(slowest["Specimen"]) == ["L2", "L4", "L6", "L3", "L1"]  # 35, 25, 20, 18, 12 minutes
+    l2 = slowest.iloc[0]
+    stamps = {c: pd.Timestamp(l2[c]).strftime("%H:%M") if not pd.isna(l2[c]) else None
+              for c in ("Ordered", "Collected", "Received", "Result", "Verified", "Reviewed", "Patient left")}
+    assert stamps == {"Ordered": "08:58", "Collected": "09:00", "Received": "09:00", "Result": "09:35",
+                      "Verified": "09:36", "Reviewed": None, "Patient left": "09:30"}
+    assert not {"Patient", "Patient (pseudonym)", "patient_id"} & set(slowest.columns)
+
+
+def test_lab_heatmap_hour_by_weekday(signed_in):
+    """Within target per weekday x hour of collection (README): Monday 09:00 L1 12 min (in) and L2 35 (late) = 50 %;
+    Monday 10:00 L3 18 of 20 and L4 25 of 30 = 100 %; Tuesday 09:00 L6 20 of 30 = 100 %."""
+    at = open_page(signed_in("manager"), "lab_turnaround")
+    heat = next(c for c in charts(at) if "hour of collection" in c["layout"]["title"]["text"])
+    trace = heat["data"][0]
+    cells = {(y, x): z for y, row in zip(plotly_array(trace["y"]), plotly_array(trace["z"]), strict=True)
+             for x, z in zip(plotly_array(trace["x"]), row, strict=True) if z is not None}
+    assert cells == {("Mon", 9): 50.0, ("Mon", 10): 100.0, ("Tue", 9): 100.0}
+    assert "target ≥ 90 %" in heat["layout"]["title"]["text"]
+    at.sidebar.multiselect(key="lab_clinics").set_value(["C02"]).run()
+    heat = next(c for c in charts(at) if "hour of collection" in c["layout"]["title"]["text"])
+    assert [v for row in plotly_array(heat["data"][0]["z"]) for v in row if v is not None] == [100.0]
+
+
+def test_room_day_timeline(signed_in):
+    """README, C01 on Monday 2026-11-23, both rooms staffed 08:00-12:00 (room_schedule.csv, no cleaning logged):
+    R1 P1 08:00-08:30, P2 08:40-09:10, P3 09:30-10:00 -> idle 08:30-08:40, 09:10-09:30, 10:00-12:00;
+    R2 idle 08:00-10:00, P4 10:00-11:00, idle 11:00-12:00."""
+    at = open_page(signed_in("manager"), "room_usage")
+    at.sidebar.multiselect(key="rooms_clinics").set_value(["C01"]).run()
+    at.selectbox(key="rooms_day.en").set_value(date(2026, 11, 23)).run()
+    assert not at.exception
+    timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    got = [(r.Room, r.Segment, pd.Timestamp(r.Start).strftime("%H:%M"), pd.Timestamp(r.End).strftime("%H:%M"))
+           for r in timeline.itertuples()]
+    occ, idle = "patient in room", "idle (staffed)"
+    assert got == [("C01 · R1", occ, "08:00", "08:30"), ("C01 · R1", idle, "08:30", "08:40"),
+                   ("C01 · R1", occ, "08:40", "09:10"), ("C01 · R1", idle, "09:10", "09:30"),
+                   ("C01 · R1", occ, "09:30", "10:00"), ("C01 · R1", idle, "10:00", "12:00"),
+                   ("C01 · R2", idle, "08:00", "10:00"), ("C01 · R2", occ, "10:00", "11:00"),
+                   ("C01 · R2", idle, "11:00", "12:00")]
+    # Occupied minutes agree with the README's in-room minutes: R1 90, R2 60.
+    by_room = timeline[timeline["Segment"] == occ].groupby("Room")["Minutes"].sum().to_dict()
+    assert by_room == {"C01 · R1": 90.0, "C01 · R2": 60.0}
+    chart = next(c for c in charts(at) if "per room on 2026-11-23" in c["layout"]["title"]["text"])
+    assert {tr["name"] for tr in chart["data"]} == {occ, idle}
+    # First case on time: P1 08:00 and P4 10:00 both went in at their scheduled start.
+    first = next(df.value for df in at.dataframe if "On time" in df.value.columns)
+    assert sorted(first["Procedure"]) == ["P1", "P4"] and set(first["On time"]) == {"yes"}

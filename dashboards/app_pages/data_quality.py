@@ -13,9 +13,9 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import has_table, query
-from dashboards.filters import clinic_select
-from dashboards.i18n import LABELS, t
+from dashboards.data import has_table, query, test_names
+from dashboards.filters import clinic_select, localized_key
+from dashboards.i18n import code_label, code_labels, language, t
 
 require_page("data_quality")
 LAB = "marts.fct_lab_turnaround"
@@ -34,7 +34,10 @@ flag_clinics = query(" UNION ".join(f"SELECT DISTINCT clinic_id FROM {s}" for s 
     if flag_sources else None
 with st.sidebar:
     st.subheader(t("filters"))
-    chosen_types = st.multiselect(t("record_type"), types, default=types, key="dq_types", placeholder=t("choose"))
+    types_key = localized_key("dq_types")
+    chosen_types = st.multiselect(t("record_type"), types, key=types_key, placeholder=t("choose"),
+                                  format_func=code_labels("record_type_"),
+                                  **({} if types_key in st.session_state else {"default": types}))
     clinics = clinic_select(flag_clinics["clinic_id"].tolist() if flag_clinics is not None else [], "dq_clinics")
 
 log = query(
@@ -46,12 +49,13 @@ log = query(
 )
 flag_parts: list[str] = []
 if LAB in flag_sources:
-    flag_parts.append(f"""SELECT clinic_id, 'kind_lab' AS kind, specimen_id || ' · ' || test_name AS record_id,
-                                 collected_date AS date, array_to_string(data_flags, ', ') AS flags
+    flag_parts.append(f"""SELECT clinic_id, 'kind_lab' AS kind, specimen_id AS record_id, test_code,
+                                 collected_date AS date, data_flags AS flags
                           FROM {LAB} WHERE has_timeline_error AND list_contains(?, clinic_id)""")
 if OCCUPANCY in flag_sources:
     flag_parts.append(f"""SELECT clinic_id, 'kind_room' AS kind, procedure_id || ' · ' || room_id AS record_id,
-                                 occupancy_date AS date, NULL AS flags
+                                 NULL AS test_code,
+                                 occupancy_date AS date, NULL::VARCHAR[] AS flags
                           FROM {OCCUPANCY} WHERE has_timeline_error AND list_contains(?, clinic_id)""")
 flagged = (query(" UNION ALL ".join(flag_parts) + " ORDER BY date DESC, clinic_id, record_id",
                  [clinics] * len(flag_parts)) if flag_parts else None)
@@ -60,7 +64,8 @@ if log.empty:
     ui.no_data()
     st.stop()
 
-log["status"] = log["status"].map(lambda s: t(f"status_{s}") if f"status_{s}" in LABELS else s)
+log["status"] = log["status"].map(lambda s: code_label("status_", s))
+log["record_type"] = log["record_type"].map(lambda r: code_label("record_type_", r))
 read, loaded, quarantined = (int(log[c].sum()) for c in ("rows_read", "rows_loaded", "rows_quarantined"))
 row = ui.KpiRow(3)
 row.kpi(t("kpi_files"), len(log), decimals=0)
@@ -92,6 +97,8 @@ with right, st.container(border=True):
     if reasons.empty:
         st.success(t("no_quarantine"))
     else:
+        reasons["reason_code"] = reasons["reason_code"].map(lambda r: code_label("qreason_", r))
+        reasons["record_type"] = reasons["record_type"].map(lambda r: code_label("record_type_", r))
         fig = px.bar(reasons, x="reason_code", y="n", color="record_type", title=t("chart_reasons"),
                      labels={"reason_code": t("reason"), "n": t("count"), "record_type": ""})
         ui.target_line(fig, 0)
@@ -106,10 +113,13 @@ ui.table(log, {"file_name": "file", "record_type": "record_type", "status": "sta
 
 st.subheader(t("quarantine_rows"))
 quarantine = query(
-    """SELECT file_name, source_line, record_type, array_to_string(reason_codes, ', ') AS reason_codes
+    """SELECT file_name, source_line, record_type, reason_codes
        FROM raw.quarantine WHERE list_contains(?, record_type) ORDER BY file_name, source_line""",
     [chosen_types],
 )
+quarantine["record_type"] = quarantine["record_type"].map(lambda r: code_label("record_type_", r))
+quarantine["reason_codes"] = quarantine["reason_codes"].map(
+    lambda codes: ", ".join(str(code_label("qreason_", c)) for c in codes) if codes is not None else None)
 if quarantine.empty:
     st.caption(t("no_quarantine"))
 else:
@@ -121,5 +131,10 @@ if flagged is None or flagged.empty:
     st.caption(t("no_flagged"))
 else:
     flagged["kind"] = flagged["kind"].map(t)
+    names = test_names(language())  # the test's name in the chosen language after the specimen id
+    flagged["record_id"] = [f"{rid} · {names.get(code, code)}" if isinstance(code, str) else rid
+                            for rid, code in zip(flagged["record_id"], flagged["test_code"], strict=True)]
+    flagged["flags"] = flagged["flags"].map(
+        lambda codes: ", ".join(str(code_label("flag_", c)) for c in codes) if codes is not None else None)
     ui.table(flagged, {"clinic_id": "clinic", "kind": "kind", "record_id": "record_id", "date": "date",
                        "flags": "flags"}, "flagged_timelines.csv", key="dq_flagged")

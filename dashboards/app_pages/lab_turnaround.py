@@ -3,18 +3,23 @@
 Figures follow laboratory practice (domain-standards 1.2): median and 90th percentile (linear
 interpolation, quantile_cont) of collection -> result minutes, % within the test's target, and the share
 resulted before the patient left. Only rows the mart marks `is_countable` enter the statistics.
+The slowest specimens show every timestamp on the clinic's wall clock; order, receipt, verification and review are
+the mart's intervals added to the collection time (the mart keeps intervals, not those timestamps). The mart has no
+patient key, so the list has none: specimen ids are the drill-down key.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
 from dashboards.data import query
 from dashboards.filters import clinic_and_dates, coded_multiselect, coded_radio, localized_key
-from dashboards.i18n import language, t
+from dashboards.i18n import fmt_number, fmt_percent, language, t
 
 require_page("lab_turnaround")
 TABLE = "marts.fct_lab_turnaround"
@@ -102,20 +107,62 @@ with right, st.container(border=True):
     fig.update_xaxes(dtick=7 * 24 * 3600 * 1000, tick0="2024-01-01")  # one tick per week, on Mondays
     ui.chart(fig, date_x=True)
 
+# Hour of day x weekday of collection: where in the week do results miss their target?
+heat = query(
+    f"""SELECT collected_weekday AS weekday, collected_hour AS hour, count(*) AS tests,
+               100.0 * avg(is_within_target::INTEGER) AS within_pct
+        FROM {TABLE} WHERE {where} GROUP BY ALL ORDER BY 1, 2""",
+    params,
+)
+with st.container(border=True):
+    day_names = t("weekdays").split(",")
+    hours = list(range(int(heat["hour"].min()), int(heat["hour"].max()) + 1))
+    days = list(range(1, 8))
+    grid = heat.pivot(index="weekday", columns="hour", values="within_pct").reindex(index=days, columns=hours)
+    counts = heat.pivot(index="weekday", columns="hour", values="tests").reindex(index=days, columns=hours)
+    hover = counts.map(lambda n: "" if pd.isna(n) else t("n_tests", n=fmt_number(n, 0)))
+    # Red below the target share, green at or above it.
+    cut = targets.WITHIN_TARGET_PCT / 100
+    fig = go.Figure(go.Heatmap(
+        z=grid.values, x=hours, y=[day_names[d - 1] for d in days], text=hover.values, zmin=0, zmax=100,
+        colorscale=[[0, "#c0392b"], [cut * 0.999, "#f5b7b1"], [cut, "#abebc6"], [1, "#1e8449"]],
+        texttemplate="%{z:.0f}", hovertemplate="%{y} %{x}:00<br>%{z:.1f} %<br>%{text}<extra></extra>",
+        xgap=2, ygap=2, hoverongaps=False,
+        colorbar={"title": "%", "tickvals": [0, 50, targets.WITHIN_TARGET_PCT, 100],
+                  "ticktext": ["0", "50", f"{t('target')} {fmt_number(targets.WITHIN_TARGET_PCT, 0)}", "100"]},
+    ))
+    fig.update_layout(title=t("chart_lab_heatmap", target=fmt_percent(targets.WITHIN_TARGET_PCT, 0)))
+    fig.update_xaxes(dtick=1, title_text=t("hour"))
+    fig.update_yaxes(autorange="reversed", title_text=t("weekday"))
+    ui.chart(fig, height=360)
+
 st.subheader(t("slowest"))
+st.caption(t("slowest_help"))
+LOCAL = "timezone(c.timezone, timezone('UTC', {ts}))"  # UTC timestamp -> the clinic's wall clock
+RECEIVED = "s.collected_at + to_seconds(s.collection_to_receipt_min * 60)"
+VERIFIED = f"{RECEIVED} + to_seconds(s.receipt_to_verified_min * 60)"
 slowest = query(
-    f"""SELECT clinic_id, specimen_id, test_code, test_name, priority, collected_at_local,
-               collected_at_local + (result_at - collected_at) AS result_at_local,
-               collected_at_local + (departed_at - collected_at) AS departed_at_local,
-               collection_to_result_min, target_minutes, is_within_target, resulted_before_departure
-        FROM {TABLE} WHERE {where} ORDER BY collection_to_result_min DESC LIMIT 100""",
+    f"""SELECT s.clinic_id, s.specimen_id, s.test_code, s.test_name, s.priority,
+               {LOCAL.format(ts="s.collected_at - to_seconds(s.order_to_collection_min * 60)")} AS ordered_at_local,
+               {LOCAL.format(ts="s.collected_at")} AS collected_at_local,
+               {LOCAL.format(ts=RECEIVED)} AS received_at_local,
+               {LOCAL.format(ts="s.result_at")} AS result_at_local,
+               {LOCAL.format(ts=VERIFIED)} AS verified_at_local,
+               {LOCAL.format(ts=VERIFIED + " + to_seconds(s.result_to_review_min * 60)")} AS reviewed_at_local,
+               {LOCAL.format(ts="s.departed_at")} AS departed_at_local,
+               s.collection_to_result_min, s.target_minutes, s.is_within_target, s.resulted_before_departure
+        FROM (SELECT * FROM {TABLE} WHERE {where} ORDER BY collection_to_result_min DESC LIMIT 100) s
+        JOIN raw.clinics c USING (clinic_id)
+        ORDER BY s.collection_to_result_min DESC, s.clinic_id, s.specimen_id""",
     params,
 )
 slowest["test_name"] = slowest["test_code"].map(test_names).fillna(slowest["test_name"])
 slowest["priority"] = slowest["priority"].map(lambda p: t(f"priority_{p}"))
 ui.table(slowest, {"clinic_id": "clinic", "specimen_id": "specimen", "test_name": "test", "priority": "priority",
-                   "collected_at_local": "collected_at", "result_at_local": "result_at",
+                   "ordered_at_local": "ordered_at", "collected_at_local": "collected_at",
+                   "received_at_local": "received_at", "result_at_local": "result_at",
+                   "verified_at_local": "verified_at", "reviewed_at_local": "reviewed_at",
                    "departed_at_local": "departed_at", "collection_to_result_min": "collection_to_result",
                    "target_minutes": "target_minutes", "is_within_target": "within_target",
                    "resulted_before_departure": "before_left"},
-         "slowest_specimens.csv", key="lab_slowest")
+         "slowest_specimens.csv", key="lab_slowest", plain=("specimen_id",))

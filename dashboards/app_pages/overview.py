@@ -1,15 +1,18 @@
-"""Overview: one screen with the week's headline numbers per clinic against their targets (everyone's landing page).
+"""Overview: one screen with the week's and the latest day's headline numbers per clinic against their targets
+(everyone's landing page).
 
 Each section belongs to a detail page and is shown only to roles that may open that page, with a link to it:
-rapid tests (lab_turnaround), procedure rooms (room_usage), data quality (data_quality). The figures use the same
-definitions as the detail pages (ratios of sums, medians over rows), for the ISO week chosen in the sidebar
-(the latest week with data by default).
+rapid tests (lab_turnaround) and procedure rooms (room_usage) for managers, staff competency (staff_competency) for
+supervisors, sterility and hygiene (sterility) for the quality team, data quality (data_quality) for both. The figures
+use the same definitions as the detail pages (ratios of sums, medians over rows), for the ISO week chosen in the
+sidebar (the latest week with data by default) and for the latest day with data in that week ("today" while the
+week runs). Status figures (overdue competencies, expiring certifications) are counted as of that day.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import plotly.express as px
@@ -26,6 +29,13 @@ user = require_page("overview")
 LAB = "marts.fct_lab_turnaround"
 DAILY = "marts.agg_room_utilization_daily"
 OCCUPANCY = "marts.fct_room_occupancy"
+STATUS = "marts.fct_competency_status_daily"
+CERTS = "marts.fct_certification_status_daily"
+COMPETENCY_EXCEPTIONS = "marts.fct_competency_exceptions"
+CHECKS = "marts.fct_sterility_checks"
+LOADS = "marts.fct_sterilizer_loads"
+STERILITY_EXCEPTIONS = "marts.fct_sterility_exceptions"
+CERT_WARNING_DAYS = 30  # a required certification ending within this many days counts as expiring
 
 st.title(t("page_overview"))
 ui.data_as_of()
@@ -33,9 +43,13 @@ ui.require_data()
 
 show_lab = can_open(user.role, "lab_turnaround") and has_table(LAB)
 show_rooms = can_open(user.role, "room_usage") and has_table(DAILY) and has_table(OCCUPANCY)
+show_competency = (can_open(user.role, "staff_competency") and has_table(STATUS) and has_table(CERTS)
+                   and has_table(COMPETENCY_EXCEPTIONS))
+show_sterility = (can_open(user.role, "sterility") and has_table(CHECKS) and has_table(LOADS)
+                  and has_table(STERILITY_EXCEPTIONS))
 show_quality = can_open(user.role, "data_quality") and has_table(LAB) and has_table(OCCUPANCY)
-if not (show_lab or show_rooms or show_quality):
-    st.info(t("overview_nothing"))
+if not (show_lab or show_rooms or show_competency or show_sterility or show_quality):
+    ui.no_data()
     st.stop()
 
 sources = []
@@ -45,8 +59,13 @@ if show_rooms or show_quality:
     sources.append(f"SELECT clinic_id, occupancy_date AS d FROM {OCCUPANCY}")
 if show_rooms:
     sources.append(f"SELECT clinic_id, day AS d FROM {DAILY}")
-spans = query("SELECT DISTINCT clinic_id, CAST(date_trunc('week', d) AS DATE) AS week "
-              f"FROM ({' UNION ALL '.join(sources)}) WHERE d IS NOT NULL")
+if show_competency:
+    sources.append(f"SELECT clinic_id, status_date AS d FROM {STATUS}")
+if show_sterility:
+    sources.append(f"SELECT clinic_id, check_date AS d FROM {CHECKS}")
+union = " UNION ALL ".join(sources)
+spans = query(f"SELECT DISTINCT clinic_id, CAST(date_trunc('week', d) AS DATE) AS week FROM ({union}) "
+              "WHERE d IS NOT NULL")
 if spans.empty:
     ui.no_data()
     st.stop()
@@ -58,20 +77,34 @@ with st.sidebar:
     week_labels = {w: t("week_label", week=w.isocalendar().week, start=fmt_date(w)) for w in weeks}
     week = st.selectbox(t("overview_week"), weeks, key=localized_key("overview_week"), format_func=week_labels.get)
 start, end = week, week + timedelta(days=6)
-if not clinics:
+latest = query(f"SELECT max(d) AS d FROM ({union}) WHERE list_contains(?, clinic_id) AND d BETWEEN ? AND ?",
+               [clinics, start, end])["d"] if clinics else pd.Series(dtype=object)
+if not clinics or latest.empty or pd.isna(latest.iloc[0]):
     ui.no_data()
     st.stop()
-period = [clinics, start, end]
+day: date = pd.Timestamp(latest.iloc[0]).date()
+st.caption(t("overview_day_note", day=fmt_date(day)))
+PERIODS = {"week": (start, end), "day": (day, day)}
 
-headline: list[dict] = []  # long format: clinic, measure, value, target, met
+# clinic, measure -> one row of the headline table, with the day's and the week's value
+headline: dict[tuple[str, str], dict] = {}
 
 
-def add_rows(frame: pd.DataFrame, column: str, measure: str, unit: str = "", target_text: str = "",
+def add_rows(frame: pd.DataFrame, column: str, measure: str, period: str, unit: str = "", target_text: str = "",
              met: Callable[[float], bool] | None = None, count: bool = False) -> None:
     for _, r in frame.iterrows():
         value = None if pd.isna(r[column]) else (int(r[column]) if count else round(float(r[column]), 1))
-        headline.append({"clinic_id": r["clinic_id"], "measure": t(measure), "value": value, "unit": unit,
-                         "target": target_text, "met": None if value is None or met is None else bool(met(value))})
+        row = headline.setdefault((r["clinic_id"], measure), {
+            "clinic_id": r["clinic_id"], "measure": t(measure), "unit": unit, "target": target_text,
+            "day": None, "week": None, "met_day": None, "met_week": None})
+        row[period] = value
+        row[f"met_{period}"] = None if value is None or met is None else bool(met(value))
+
+
+def per_clinic(frame: pd.DataFrame, fill: dict | None = None) -> pd.DataFrame:
+    """One row per chosen clinic (a clinic without rows gets `fill`, e.g. a zero count)."""
+    out = pd.DataFrame({"clinic_id": clinics}).merge(frame, on="clinic_id", how="left")
+    return out.fillna(fill) if fill else out
 
 
 def section_header(label_key: str, page_key: str) -> None:
@@ -79,6 +112,14 @@ def section_header(label_key: str, page_key: str) -> None:
     with st.container(horizontal=True, horizontal_alignment="distribute", vertical_alignment="bottom"):
         st.subheader(t(label_key), width="content")
         st.page_link(spec.path, label=t("open_page", page=t(spec.title_key)), icon=spec.icon)
+
+
+def at_least(target: float) -> tuple[str, Callable[[float], bool]]:
+    return "≥ " + fmt_percent(target, 0), lambda v: v >= target
+
+
+def at_most(target: float, unit_text: str = "") -> tuple[str, Callable[[float], bool]]:
+    return "≤ " + fmt_number(target, 0) + unit_text, lambda v: v <= target
 
 
 if show_lab:
@@ -90,8 +131,7 @@ if show_lab:
                   FROM {LAB}
                   WHERE is_countable AND performing_site = 'in_house' AND list_contains(?, clinic_id)
                     AND collected_date BETWEEN ? AND ? {{by}}"""
-    total = query(lab_sql.format(group="", by=""), period).iloc[0]
-    per_clinic = query(lab_sql.format(group="clinic_id,", by="GROUP BY clinic_id ORDER BY clinic_id"), period)
+    total = query(lab_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
     section_header("overview_lab", "lab_turnaround")
     if int(total["tests"]) == 0:
         ui.no_data()
@@ -101,40 +141,38 @@ if show_lab:
         row.kpi(t("kpi_median"), total["median_min"])
         row.kpi(t("kpi_within"), total["within_pct"], percent=True, target=targets.WITHIN_TARGET_PCT)
         row.kpi(t("kpi_before_left"), total["before_left_pct"], percent=True, target=targets.BEFORE_LEFT_PCT)
-        long = per_clinic.melt(id_vars="clinic_id", value_vars=["within_pct", "before_left_pct"])
-        long["variable"] = long["variable"].map({"within_pct": t("kpi_within"),
-                                                 "before_left_pct": t("kpi_before_left")})
-        with st.container(border=True):
-            fig = px.bar(long, x="clinic_id", y="value", color="variable", barmode="group",
-                         title=t("chart_overview_lab"), labels={"clinic_id": t("clinic"), "value": "%", "variable": ""},
-                         range_y=[0, 105])
-            ui.target_line(fig, targets.WITHIN_TARGET_PCT, percent=True)
-            ui.chart(fig, height=320)
-        add_rows(per_clinic, "tests", "kpi_tests", count=True)
-        add_rows(per_clinic, "median_min", "kpi_median", t("min_unit"))
-        add_rows(per_clinic, "within_pct", "kpi_within", "%", "≥ " + fmt_percent(targets.WITHIN_TARGET_PCT, 0),
-                 lambda v: v >= targets.WITHIN_TARGET_PCT)
-        add_rows(per_clinic, "before_left_pct", "kpi_before_left", "%", "≥ " + fmt_percent(targets.BEFORE_LEFT_PCT, 0),
-                 lambda v: v >= targets.BEFORE_LEFT_PCT)
+        for period, (p_start, p_end) in PERIODS.items():
+            lab = per_clinic(query(lab_sql.format(group="clinic_id,", by="GROUP BY clinic_id ORDER BY clinic_id"),
+                                   [clinics, p_start, p_end]), {"tests": 0})
+            if period == "week":
+                long = lab.melt(id_vars="clinic_id", value_vars=["within_pct", "before_left_pct"])
+                long["variable"] = long["variable"].map({"within_pct": t("kpi_within"),
+                                                         "before_left_pct": t("kpi_before_left")})
+                with st.container(border=True):
+                    fig = px.bar(long, x="clinic_id", y="value", color="variable", barmode="group",
+                                 title=t("chart_overview_lab"),
+                                 labels={"clinic_id": t("clinic"), "value": "%", "variable": ""}, range_y=[0, 105])
+                    ui.target_line(fig, targets.WITHIN_TARGET_PCT, percent=True)
+                    ui.chart(fig, height=320)
+            add_rows(lab, "tests", "kpi_tests", period, count=True)
+            add_rows(lab, "median_min", "kpi_median", period, t("min_unit"))
+            add_rows(lab, "within_pct", "kpi_within", period, "%", *at_least(targets.WITHIN_TARGET_PCT))
+            add_rows(lab, "before_left_pct", "kpi_before_left", period, "%", *at_least(targets.BEFORE_LEFT_PCT))
 
 if show_rooms:
-    util = query(
-        f"""SELECT clinic_id, 100.0 * sum(occupied_min) / nullif(sum(staffed_min), 0) AS utilization_pct
-            FROM {DAILY} WHERE room_type = 'procedure' AND list_contains(?, clinic_id) AND day BETWEEN ? AND ?
-            GROUP BY ALL ORDER BY clinic_id""", period)
-    util_total = query(
-        f"""SELECT 100.0 * sum(occupied_min) / nullif(sum(staffed_min), 0) AS utilization_pct
-            FROM {DAILY} WHERE room_type = 'procedure' AND list_contains(?, clinic_id) AND day BETWEEN ? AND ?""",
-        period).iloc[0]
+    util_sql = f"""SELECT {{group}} 100.0 * sum(occupied_min) / nullif(sum(staffed_min), 0) AS utilization_pct
+                   FROM {DAILY} WHERE room_type = 'procedure' AND list_contains(?, clinic_id) AND day BETWEEN ? AND ?
+                   {{by}}"""
     occ_sql = f"""SELECT {{group}} quantile_cont(turnover_to_next_min, 0.5) AS median_turnover,
                          100.0 * avg(is_first_case_on_time::INTEGER) AS first_case_pct
                   FROM {OCCUPANCY}
                   WHERE room_type = 'procedure' AND NOT has_timeline_error AND list_contains(?, clinic_id)
                     AND occupancy_date BETWEEN ? AND ? {{by}}"""
-    occ_total = query(occ_sql.format(group="", by=""), period).iloc[0]
-    occ = query(occ_sql.format(group="clinic_id,", by="GROUP BY clinic_id ORDER BY clinic_id"), period)
+    by_clinic = {"group": "clinic_id,", "by": "GROUP BY clinic_id ORDER BY clinic_id"}
+    util_total = query(util_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
+    occ_total = query(occ_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
     section_header("overview_rooms", "room_usage")
-    if util.empty or pd.isna(util_total["utilization_pct"]):
+    if pd.isna(util_total["utilization_pct"]):
         ui.no_data()
     else:
         row = ui.KpiRow(3)
@@ -144,38 +182,109 @@ if show_rooms:
                 lower_is_better=True)
         row.kpi(t("kpi_first_case"), occ_total["first_case_pct"], percent=True,
                 target=targets.FIRST_CASE_ON_TIME_PCT)
-        with st.container(border=True):
-            fig = px.bar(util, x="clinic_id", y="utilization_pct", title=t("chart_overview_rooms"),
-                         labels={"clinic_id": t("clinic"), "utilization_pct": "%"}, range_y=[0, 105])
-            ui.target_band(fig, *targets.UTILIZATION_BAND_PCT)
-            ui.chart(fig, height=320)
         low, high = targets.UTILIZATION_BAND_PCT
-        add_rows(util, "utilization_pct", "kpi_utilization", "%", f"{fmt_number(low, 0)}–{fmt_percent(high, 0)}",
-                 lambda v: low <= v <= high)
-        add_rows(occ, "median_turnover", "kpi_turnover", t("min_unit"),
-                 "≤ " + fmt_number(targets.TURNOVER_MAX_MIN, 0), lambda v: v <= targets.TURNOVER_MAX_MIN)
-        add_rows(occ, "first_case_pct", "kpi_first_case", "%", "≥ " + fmt_percent(targets.FIRST_CASE_ON_TIME_PCT, 0),
-                 lambda v: v >= targets.FIRST_CASE_ON_TIME_PCT)
+        for period, (p_start, p_end) in PERIODS.items():
+            util = per_clinic(query(util_sql.format(**by_clinic), [clinics, p_start, p_end]))
+            occ = per_clinic(query(occ_sql.format(**by_clinic), [clinics, p_start, p_end]))
+            if period == "week":
+                with st.container(border=True):
+                    fig = px.bar(util, x="clinic_id", y="utilization_pct", title=t("chart_overview_rooms"),
+                                 labels={"clinic_id": t("clinic"), "utilization_pct": "%"}, range_y=[0, 105])
+                    ui.target_band(fig, *targets.UTILIZATION_BAND_PCT)
+                    ui.chart(fig, height=320)
+            add_rows(util, "utilization_pct", "kpi_utilization", period, "%",
+                     f"{fmt_number(low, 0)}–{fmt_percent(high, 0)}", lambda v: low <= v <= high)
+            add_rows(occ, "median_turnover", "kpi_turnover", period, t("min_unit"),
+                     *at_most(targets.TURNOVER_MAX_MIN))
+            add_rows(occ, "first_case_pct", "kpi_first_case", period, "%", *at_least(targets.FIRST_CASE_ON_TIME_PCT))
+
+if show_competency:
+    # Status as of the day (each clinic's latest status on or before it), exceptions per period.
+    status = per_clinic(query(
+        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {STATUS}
+                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
+            SELECT s.clinic_id, count(DISTINCT s.staff_id) FILTER (WHERE s.status = 'overdue') AS staff_overdue
+            FROM {STATUS} s JOIN as_of ON as_of.clinic_id = s.clinic_id AND as_of.d = s.status_date
+            GROUP BY 1""",
+        [clinics, day]), {"staff_overdue": 0})
+    certs = per_clinic(query(
+        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {CERTS}
+                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
+            SELECT c.clinic_id, count(DISTINCT c.staff_id) AS staff_certs
+            FROM {CERTS} c JOIN as_of ON as_of.clinic_id = c.clinic_id AND as_of.d = c.status_date
+            WHERE c.is_required AND (c.status IN ('expired', 'missing') OR c.valid_through <= c.status_date + ?)
+            GROUP BY 1""",
+        [clinics, day, CERT_WARNING_DAYS]), {"staff_certs": 0})
+    exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {COMPETENCY_EXCEPTIONS}
+                  WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
+    exceptions = {p: per_clinic(query(exc_sql, [clinics, *span]), {"exceptions": 0}) for p, span in PERIODS.items()}
+    section_header("overview_competency", "staff_competency")
+    row = ui.KpiRow(3)
+    row.kpi(t("kpi_staff_overdue"), status["staff_overdue"].sum(), decimals=0, target=0, lower_is_better=True,
+            unit="", help=t("help_staff_overdue"))
+    row.kpi(t("kpi_staff_cert_expiring"), certs["staff_certs"].sum(), decimals=0, target=0, lower_is_better=True,
+            unit="", help=t("help_staff_cert_expiring"))
+    row.kpi(t("kpi_week", label=t("kpi_competency_exceptions")), exceptions["week"]["exceptions"].sum(), decimals=0,
+            target=0, lower_is_better=True, unit="")
+    add_rows(status, "staff_overdue", "kpi_staff_overdue", "day", "", "0", lambda v: v == 0, count=True)
+    add_rows(certs, "staff_certs", "kpi_staff_cert_expiring", "day", "", "0", lambda v: v == 0, count=True)
+    for period, frame in exceptions.items():
+        add_rows(frame, "exceptions", "kpi_competency_exceptions", period, "", "0", lambda v: v == 0, count=True)
+
+if show_sterility:
+    checks_sql = f"""SELECT clinic_id, 100.0 * count(*) FILTER (WHERE reason IS NULL) / count(*) AS compliance_pct
+                     FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ? GROUP BY 1"""
+    bi_sql = f"""SELECT clinic_id, count(*) FILTER (WHERE bi_result = 'positive') AS positive_bi
+                 FROM {LOADS} WHERE list_contains(?, clinic_id) AND cycle_date BETWEEN ? AND ? GROUP BY 1"""
+    ster_exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {STERILITY_EXCEPTIONS}
+                       WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
+    figures = {p: per_clinic(query(checks_sql, [clinics, *span]))
+               .merge(per_clinic(query(bi_sql, [clinics, *span]), {"positive_bi": 0}), on="clinic_id")
+               .merge(per_clinic(query(ster_exc_sql, [clinics, *span]), {"exceptions": 0}), on="clinic_id")
+               for p, span in PERIODS.items()}
+    week_total = query(
+        f"""SELECT 100.0 * count(*) FILTER (WHERE reason IS NULL) / nullif(count(*), 0) AS compliance_pct
+            FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ?""",
+        [clinics, start, end]).iloc[0]
+    section_header("overview_sterility", "sterility")
+    row = ui.KpiRow(3)
+    row.kpi(t("kpi_week", label=t("kpi_compliance")), week_total["compliance_pct"], percent=True, target=100.0)
+    row.kpi(t("kpi_week", label=t("kpi_positive_bi_recalls")), figures["week"]["positive_bi"].sum(), decimals=0,
+            target=0, lower_is_better=True, unit="", help=t("help_positive_bi_recalls"))
+    row.kpi(t("kpi_week", label=t("kpi_sterility_exceptions")), figures["week"]["exceptions"].sum(), decimals=0,
+            target=0, lower_is_better=True, unit="")
+    with st.container(border=True):
+        fig = px.bar(figures["week"], x="clinic_id", y="compliance_pct", title=t("chart_overview_sterility"),
+                     labels={"clinic_id": t("clinic"), "compliance_pct": "%"}, range_y=[0, 105])
+        ui.target_line(fig, 100.0, percent=True)
+        ui.chart(fig, height=320)
+    for period, frame in figures.items():
+        add_rows(frame, "compliance_pct", "kpi_compliance", period, "%", *at_least(100.0))
+        add_rows(frame, "positive_bi", "kpi_positive_bi_recalls", period, "", "0", lambda v: v == 0, count=True)
+        add_rows(frame, "exceptions", "kpi_sterility_exceptions", period, "", "0", lambda v: v == 0, count=True)
 
 if show_quality:
-    flagged = query(
-        f"""SELECT clinic_id, count(*) AS flagged FROM (
-                SELECT clinic_id FROM {LAB} WHERE has_timeline_error AND collected_date BETWEEN ? AND ?
-                UNION ALL
-                SELECT clinic_id FROM {OCCUPANCY} WHERE has_timeline_error AND occupancy_date BETWEEN ? AND ?)
-            WHERE list_contains(?, clinic_id) GROUP BY ALL ORDER BY clinic_id""",
-        [start, end, start, end, clinics])
-    flagged = pd.DataFrame({"clinic_id": clinics}).merge(flagged, how="left").fillna({"flagged": 0})
+    flagged_sql = f"""SELECT clinic_id, count(*) AS flagged FROM (
+                          SELECT clinic_id FROM {LAB} WHERE has_timeline_error AND collected_date BETWEEN ? AND ?
+                          UNION ALL
+                          SELECT clinic_id FROM {OCCUPANCY}
+                          WHERE has_timeline_error AND occupancy_date BETWEEN ? AND ?)
+                      WHERE list_contains(?, clinic_id) GROUP BY ALL"""
+    flagged = {p: per_clinic(query(flagged_sql, [s, e, s, e, clinics]), {"flagged": 0})
+               for p, (s, e) in PERIODS.items()}
     section_header("overview_quality", "data_quality")
     row = ui.KpiRow(4)
-    row.kpi(t("kpi_flagged"), flagged["flagged"].sum(), decimals=0, target=0, lower_is_better=True, unit="",
+    row.kpi(t("kpi_flagged"), flagged["week"]["flagged"].sum(), decimals=0, target=0, lower_is_better=True, unit="",
             help=t("help_flagged"))
-    add_rows(flagged, "flagged", "kpi_flagged", "", "0", lambda v: v == 0, count=True)
+    for period, frame in flagged.items():
+        add_rows(frame, "flagged", "kpi_flagged", period, "", "0", lambda v: v == 0, count=True)
 
 if headline:
     st.subheader(t("headline_table"))
-    frame = pd.DataFrame(headline)
-    frame["value"] = pd.Series([h["value"] for h in headline], dtype=object)  # counts stay whole numbers
-    ui.table(frame, {"clinic_id": "clinic", "measure": "measure", "value": "value", "unit": "unit",
-                     "target": "target", "met": "met"},
+    rows = sorted(headline.values(), key=lambda h: h["clinic_id"])  # stable: measures keep their order
+    frame = pd.DataFrame(rows)
+    for column in ("day", "week"):  # counts stay whole numbers
+        frame[column] = pd.Series([h[column] for h in rows], dtype=object)
+    ui.table(frame, {"clinic_id": "clinic", "measure": "measure", "day": "period_day", "week": "period_week",
+                     "unit": "unit", "target": "target", "met_day": "met_day", "met_week": "met_week"},
              f"overview_{start.isoformat()}.csv", key="overview_headline")

@@ -15,9 +15,9 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import query
+from dashboards.data import query, test_names
 from dashboards.filters import clinic_and_dates, coded_multiselect, localized_key
-from dashboards.i18n import t
+from dashboards.i18n import language, t
 
 require_page("send_outs")
 TABLE = "marts.fct_lab_send_outs"
@@ -156,6 +156,8 @@ if open_rows.empty:
     st.caption(t("no_open_send_outs"))
 else:
     open_rows["priority"] = open_rows["priority"].map(lambda p: t(f"priority_{p}"))
+    names = test_names(language())
+    open_rows["test_name"] = open_rows["test_code"].map(names).fillna(open_rows["test_name"])
     open_rows["open_hours"] = pd.to_numeric(open_rows["open_hours"]).round(1)
     ui.table(open_rows, {"clinic_id": "clinic", "specimen_id": "specimen", "test_name": "test",
                          "priority": "priority", "reference_lab": "reference_lab", "collected_at_local": "collected_at",

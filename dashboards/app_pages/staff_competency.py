@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import has_table, query
+from dashboards.data import has_table, procedure_names, query, test_names
 from dashboards.filters import clinic_select, coded_multiselect, date_format, localized_key
 from dashboards.i18n import fmt_date, language, t
 
@@ -130,6 +130,10 @@ if exceptions.empty:
 else:
     exceptions["rule_code"] = exceptions["rule_code"].map(lambda r: t(f"rule_{r}"))
     exceptions["reason"] = exceptions["reason"].map(lambda r: t(f"reason_{r}"))
+    # The test's or procedure's name (the code when the catalog does not know it).
+    names = {"test": test_names(language()), "procedure": procedure_names(language())}
+    exceptions["performed_code"] = [names.get(kind, {}).get(code, code) for kind, code in
+                                    zip(exceptions["performance_type"], exceptions["performed_code"], strict=True)]
     exceptions["performance_type"] = exceptions["performance_type"].map(lambda p: t(f"performance_{p}"))
     ui.table(exceptions, {"clinic_id": "clinic", "exception_date": "date", "display_name": "staff_member",
                           "staff_id": "staff_id", "rule_code": "rule", "reason": "reason",

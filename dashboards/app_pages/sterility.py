@@ -3,13 +3,12 @@ each week, which loads had issues, what does a positive BI recall, and were devi
 (quality / infection-prevention team)
 
 Rules and rates from the sterility marts (domain-standards 3.1-3.4); the audit report is backoffice.report's, read
-through views restricted to the chosen clinic. Patient-level views show pseudonyms only, and counts of patients
-below SMALL_CELL are suppressed.
+through data.py's views restricted to the chosen clinic (data.clinic_cursor). Patient-level views show pseudonyms
+only, and counts of patients below SMALL_CELL are suppressed.
 """
 
 from __future__ import annotations
 
-import duckdb
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
@@ -18,9 +17,16 @@ import streamlit as st
 from backoffice import report
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import allowed_clinics, query, serving_file
+from dashboards.data import (
+    CACHE_TTL_SECONDS,
+    allowed_clinics,
+    clinic_cursor,
+    procedure_names,
+    query,
+    serving_file,
+)
 from dashboards.filters import clinic_and_dates
-from dashboards.i18n import fmt_number, t
+from dashboards.i18n import LABELS, code_label, fmt_number, language, t
 
 require_page("sterility")
 LOADS = "marts.fct_sterilizer_loads"
@@ -38,26 +44,14 @@ def suppressed(n: int) -> str:
     return f"< {SMALL_CELL}" if 0 < n < SMALL_CELL else fmt_number(n, 0)
 
 
-@st.cache_data(ttl=300, show_spinner=False, max_entries=32)
-def audit_report_html(serving: str, clinic: str, period: str) -> str:
-    """backoffice.report's HTML for one clinic and month, read through views that keep only that clinic's rows."""
-    con = duckdb.connect(":memory:")
-    try:
-        con.execute(f"ATTACH '{serving.replace(chr(39), chr(39) * 2)}' AS served (READ_ONLY)")
-        con.execute("SET TimeZone = 'UTC'")
-        for qualified in report.REQUIRED_TABLES:
-            schema, table = qualified.split(".")
-            columns = {r[0] for r in con.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_catalog = 'served' "
-                "AND table_schema = ? AND table_name = ?", [schema, table]).fetchall()}
-            con.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            quoted = clinic.replace("'", "''")  # one of the user's clinics (checked by the caller); DDL takes no ?
-            scope = f" WHERE clinic_id = '{quoted}'" if "clinic_id" in columns else ""
-            con.execute(f"CREATE VIEW {schema}.{table} AS SELECT * FROM served.{schema}.{table}{scope}")
-        con.execute("SET enable_external_access = false")
-        return report.render(report.collect(con, clinic, period, source=serving.rsplit("/", 1)[-1]))
-    finally:
-        con.close()
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=32)
+def audit_report_html(serving: str, clinics: tuple[str, ...], clinic: str, period: str) -> str:
+    """backoffice.report's HTML for one clinic and month, read through data.py's views of that clinic only.
+
+    Cached per serving copy and the user's clinic set; data.clinic_cursor refuses a clinic not in that set.
+    """
+    with clinic_cursor(clinic) as (con, path):
+        return report.render(report.collect(con, clinic, period, source=path.name))
 
 
 st.title(t("page_sterility"))
@@ -163,9 +157,9 @@ issues = query(
 if issues.empty:
     st.caption(t("no_load_issues"))
 else:
-    issues["cycle_type"] = issues["cycle_type"].map(lambda c: t(f"cycle_{c}") if isinstance(c, str) else c)
-    issues["ci_result"] = issues["ci_result"].map(lambda c: t(f"indicator_{c}") if isinstance(c, str) else c)
-    issues["bi_result"] = issues["bi_result"].map(lambda c: t(f"indicator_{c}") if isinstance(c, str) else c)
+    issues["cycle_type"] = issues["cycle_type"].map(lambda c: code_label("cycle_", c))
+    issues["ci_result"] = issues["ci_result"].map(lambda c: code_label("indicator_", c))
+    issues["bi_result"] = issues["bi_result"].map(lambda c: code_label("indicator_", c))
     ui.table(issues, {"clinic_id": "clinic", "sterilizer_id": "sterilizer", "load_id": "load",
                       "cycle_type": "cycle_type", "started_at_local": "started_at", "physical_pass": "physical_pass",
                       "ci_result": "ci_result", "bi_result": "bi_result", "is_implant_load": "implant",
@@ -205,7 +199,9 @@ else:
         [*recall_params, chosen_clinic, chosen_load],
     )
     trace["recall_position"] = trace["recall_position"].map(lambda p: t(f"recall_{p}"))
-    trace["cycle_type"] = trace["cycle_type"].map(lambda c: t(f"cycle_{c}") if isinstance(c, str) else c)
+    trace["cycle_type"] = trace["cycle_type"].map(lambda c: code_label("cycle_", c))
+    names = procedure_names(language())
+    trace["procedure_code"] = trace["procedure_code"].map(lambda c: names.get(c, c))
     ui.table(trace, {"load_id": "load", "recall_position": "recall_position", "cycle_type": "cycle_type",
                      "load_started_at_local": "started_at", "load_was_released": "released",
                      "is_implant_load": "implant", "procedure_id": "procedure", "procedure_code": "procedure_type",
@@ -216,17 +212,21 @@ else:
 st.subheader(t("reprocessing_exceptions"))
 exc_where, exc_params = filters.where("exception_date")
 exceptions = query(
-    f"""SELECT clinic_id, exception_date, rule_domain, rule_title, subject_type, subject_id, sterilizer_id, load_id,
-               room_id, device_id, procedure_id, detail, rule_source
+    f"""SELECT clinic_id, exception_date, rule_domain, rule_code, rule_title, reason, subject_type, subject_id,
+               sterilizer_id, load_id, room_id, device_id, procedure_id, detail, rule_source
         FROM {EXCEPTIONS} WHERE {exc_where} ORDER BY exception_date DESC, rule_domain, subject_id""",
     exc_params,
 )
 if exceptions.empty:
     st.caption(t("no_sterility_exceptions"))
 else:
-    exceptions["rule_domain"] = exceptions["rule_domain"].map(lambda d: t(f"domain_{d}"))
+    exceptions["rule_domain"] = exceptions["rule_domain"].map(lambda d: code_label("domain_", d))
+    # The rule's title in the chosen language (the mart's English title for a rule without a label).
+    exceptions["rule"] = [t(f"rule_{c}") if f"rule_{c}" in LABELS else title
+                          for c, title in zip(exceptions["rule_code"], exceptions["rule_title"], strict=True)]
+    exceptions["reason"] = exceptions["reason"].map(lambda r: code_label("sreason_", r))
     ui.table(exceptions, {"clinic_id": "clinic", "exception_date": "date", "rule_domain": "domain",
-                          "rule_title": "rule", "subject_id": "subject", "sterilizer_id": "sterilizer",
+                          "rule": "rule", "reason": "reason", "subject_id": "subject", "sterilizer_id": "sterilizer",
                           "load_id": "load", "room_id": "room", "device_id": "device",
                           "procedure_id": "procedure", "detail": "detail", "rule_source": "rule_source"},
              "sterility_exceptions.csv", key="sterility_exceptions", plain=("subject_id", "load_id", "procedure_id"))
@@ -239,7 +239,7 @@ period = right.selectbox(t("month"), months[::-1], key="sterility_report_month")
 serving = serving_file()
 if report_clinic in allowed_clinics() and serving is not None and period:
     try:
-        html = audit_report_html(str(serving), report_clinic, period)
+        html = audit_report_html(str(serving), allowed_clinics(), report_clinic, period)
     except report.ReportError as exc:
         st.info(str(exc))
     else:
