@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -34,5 +35,15 @@ def dbt(args: list[str], db_path: Path) -> None:
         raise BuildFailed(f"dbt {' '.join(args)} failed: {detail}")
 
 
-def build(db_path: Path, full_refresh: bool = False) -> None:
-    dbt(["build", *(["--full-refresh"] if full_refresh else [])], db_path)
+def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,
+          recent_test_days: int | None = None) -> None:
+    """`dbt build`. The defaults run everything (`make test`, `backoffice build`). Opt-in for a production incremental
+    run: `unit_tests=False` leaves out the dbt unit tests (they test the SQL, not the data: dbt recommends running
+    them in development and CI only); `recent_test_days=N` scopes the data tests that carry the `recent_days` where
+    clause (macro recent_days_filter) to each table's last N days instead of its whole history."""
+    args = ["build", *(["--full-refresh"] if full_refresh else [])]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
+    if recent_test_days is not None:
+        args += ["--vars", json.dumps({"data_test_recent_days": recent_test_days})]
+    dbt(args, db_path)

@@ -11,7 +11,7 @@
 
     late as (
         select s.clinic_id, s.specimen_id, s.test_code, cast(s.collected_at_local as date) as day
-        from {{ ref('stg_backoffice__lab_specimens') }} s
+        from {{ ref('int_lab_specimen_intervals') }} s
         where s.ingested_at > (select built_at from built)
            or (s.clinic_id, s.encounter_id) in (
                 select clinic_id, encounter_id from {{ ref('stg_backoffice__encounters') }}

@@ -13,8 +13,8 @@
                                            ~ ' where is_open') }}",
     post_hook="{{ clinic_day_stale_drop() }}",
 ) }}
--- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
 -- depends_on: {{ ref('stg_backoffice__encounters') }}
+-- The rows of int_lab_send_outs (macro lab_send_outs), computed for the days this run (re)builds only.
 
 select
     clinic_id,
@@ -50,5 +50,4 @@ select
     has_timeline_error,
     invalid_intervals,
     source_ingested_at
-from {{ ref('int_lab_send_outs') }}
-where {{ clinic_day_due('collected_date', 'clinic_id', 'collected_date') }}
+from ({{ lab_send_outs(clinic_day_due('collected_date', 'clinic_id', 'cast(collected_at_local as date)')) }}) s

@@ -12,7 +12,6 @@
                                            lab_turnaround_stale()) }}",
     post_hook="{{ clinic_day_stale_drop() }}",
 ) }}
--- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
 
 with intervals as (
     select * from {{ ref('int_lab_specimen_intervals') }}
