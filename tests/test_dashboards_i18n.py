@@ -13,6 +13,7 @@ import streamlit as st
 from backoffice.users import ROLES
 from dashboards import i18n, ui
 from dashboards.registry import PAGES
+from ingest.contract import RECORD_TYPES, Kind
 
 DASHBOARDS = Path(i18n.__file__).parent
 CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
@@ -35,6 +36,14 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
     "indicator_": ["pass", "fail", "not_used", "negative", "positive", "pending", "not_tested"],
     "kind_": ["lab", "room"],
     "activity_": ["procedure", "in_house_test", "send_out_test"],
+    "segment_": ["occupied", "cleaning", "idle"],
+    # From the ingest contract itself, so a new record type or timeline flag needs its German label.
+    "record_type_": list(RECORD_TYPES),
+    "flag_": sorted({flag for rt in RECORD_TYPES.values() for _, _, flag in rt.timeline}
+                    | {f"unknown_{ref.rstrip('s')}" for rt in RECORD_TYPES.values()
+                       for ref, _ in rt.references.values()}),
+    "qreason_": ["missing_required", "bad_enum", "bad_timezone", "unknown_clinic", "duplicate_key_in_file",
+                 *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,))],
 }
 
 
