@@ -143,6 +143,8 @@ select
     cast(c.patient_id as varchar) as patient_id,
     c.is_compliant,
     c.reason,
-    c.detail
+    c.detail,
+    {{ sterility_source_ingested_at() }} as source_ingested_at
 from checks c
 join {{ ref('dim_compliance_rules') }} r using (rule_code)
+where {{ clinic_day_due('check_date', 'c.clinic_id', 'c.check_date') }}

@@ -1,0 +1,106 @@
+{#- Incremental fct_sterility_checks (macro clinic_day_lookback_delete, partitioned by clinic and check_date).
+
+    sterility_source_ingested_at(): the newest ingest time of any source row of the checks, the same on every row a
+    run builds (column source_ingested_at: the watermark of late and corrected records).
+
+    sterility_stale(): the check days that rows ingested after that watermark can change, beyond the look-back
+    (var sterility_lookback_days, which covers the rules that look at later days: the weekly BI period still open,
+    the room's next use before a terminal clean):
+      - a sterilizer cycle: its day and the Monday of its week (BI period), and the days of the procedures that used
+        the load (critical-item trace);
+      - a procedure: its day, the day before (terminal clean before the next use), and the day of the device's next
+        use (HLD between uses);
+      - an encounter: the days of its procedures (patients' rights) and of its exam-room use, and the day before;
+      - a room event or an in-house lab result: its day and the day(s) before, back to the terminal-clean grace;
+      - a disinfection cycle: the day of the device's next use after it;
+      - and the days the table holds for the loads and procedures of those rows (a corrected record may move). -#}
+
+{% macro sterility_sources() -%}
+    {{ return(['stg_backoffice__sterilizer_cycles', 'stg_backoffice__procedures', 'stg_backoffice__encounters',
+               'stg_backoffice__room_events', 'stg_backoffice__disinfection_cycles',
+               'stg_backoffice__lab_specimens']) }}
+{%- endmacro %}
+
+{% macro sterility_source_ingested_at() -%}
+    (select max(ingested) from (
+        {%- for source in sterility_sources() %}
+        select max(ingested_at) as ingested from {{ ref(source) }}{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    ))
+{%- endmacro %}
+
+{% macro sterility_stale() -%}
+    {%- set before = (var('terminal_clean_grace_hours') // 24) + 1 -%}
+    with built as (
+        select coalesce(max(source_ingested_at), timestamp '-infinity') as built_at from {{ this }}
+    ),
+
+    cycles as (
+        select clinic_id, load_id, cast(started_at_local as date) as day
+        from {{ ref('stg_backoffice__sterilizer_cycles') }}
+        where ingested_at > (select built_at from built)
+    ),
+
+    encounters as (
+        select clinic_id, encounter_id, cast(exam_room_in_at_local as date) as day
+        from {{ ref('stg_backoffice__encounters') }}
+        where ingested_at > (select built_at from built)
+    ),
+
+    procedures as (
+        select clinic_id, procedure_id, device_id, sterilizer_load_id, encounter_id, ingested_at,
+               coalesce(procedure_start_at, patient_in_at) as used_at,
+               cast(coalesce(procedure_start_at_local, patient_in_at_local) as date) as day,
+               cast(patient_in_at_local as date) as in_day
+        from {{ ref('stg_backoffice__procedures') }}
+        where status in ('completed', 'aborted')
+    ),
+
+    late_procedures as (
+        select * from procedures p
+        where p.ingested_at > (select built_at from built)
+           or (p.clinic_id, p.sterilizer_load_id) in (select clinic_id, load_id from cycles)
+           or (p.clinic_id, p.encounter_id) in (select clinic_id, encounter_id from encounters)
+    ),
+
+    device_events as (
+        -- a late procedure with a device, or a late disinfection cycle: the device's next use after it
+        select clinic_id, device_id, used_at as event_at from late_procedures where device_id is not null
+        union all
+        select clinic_id, device_id, started_at
+        from {{ ref('stg_backoffice__disinfection_cycles') }}
+        where ingested_at > (select built_at from built)
+    ),
+
+    next_uses as (
+        select u.clinic_id, u.day
+        from device_events e
+        asof join (select * from procedures where device_id is not null) u
+            on u.clinic_id = e.clinic_id and u.device_id = e.device_id and u.used_at > e.event_at
+    ),
+
+    days as (
+        select clinic_id, day from cycles
+        union all select clinic_id, cast(date_trunc('week', day) as date) from cycles
+        union all select clinic_id, day from late_procedures
+        union all select clinic_id, in_day - d from late_procedures, range(0, {{ before + 1 }}) r (d)
+        union all select clinic_id, day - d from encounters, range(0, {{ before + 1 }}) r (d)
+        union all select clinic_id, day from next_uses
+        union all
+        select clinic_id, cast(occurred_at_local as date) - d
+        from {{ ref('stg_backoffice__room_events') }}, range(0, {{ before + 1 }}) r (d)
+        where ingested_at > (select built_at from built)
+        union all
+        select clinic_id, cast(collected_at_local as date) - d
+        from {{ ref('stg_backoffice__lab_specimens') }}, range(0, {{ before + 1 }}) r (d)
+        where ingested_at > (select built_at from built) and performing_site = 'in_house'
+        union all
+        select t.clinic_id, t.check_date from {{ this }} t
+        where (t.clinic_id, t.load_id) in (select clinic_id, load_id from cycles)
+           or (t.clinic_id, t.procedure_id) in (select clinic_id, procedure_id from late_procedures)
+    )
+
+    select clinic_id, day from days
+    union all
+    select clinic_id, cast(date_trunc('week', day) as date) from days  -- the BI period of a moved load
+{%- endmacro %}

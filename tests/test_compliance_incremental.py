@@ -1,0 +1,129 @@
+"""The incremental sterility and competency marts give exactly what a full refresh gives (issue 4).
+
+Two simulated clinics, three weeks (planted lapses included: a positive BI on the first day, missed Bowie-Dick tests,
+probe reuse, ...). The first batch holds every clinic's days but the last and is built with --full-refresh. The
+second batch brings the last day together with two late records older than the look-back window: the first day's
+positive biological indicator, which the first batch still had as pending (so the procedures that used that load
+must now fail critical_item_traced), and a corrected procedure of the second day whose chaperone is now recorded
+absent. After an incremental run every mart must equal, row for row (EXCEPT ALL both ways), what a --full-refresh of
+the same warehouse builds.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from backoffice.build import dbt
+from ingest.run import ingest_paths
+from simulator.generate import SimulationConfig, simulate
+from tests.conftest import TEST_KEY
+from tests.test_rooms_incremental import split_last_day
+
+CONFIG = SimulationConfig(clinics=2, days=21, seed=42, error_rate=0.0, missing_rate=0.0, start_date=date(2026, 3, 9))
+SELECTION = ["+path:models/marts/competency", "+path:models/marts/sterility", "stg_backoffice__clinics",
+             "lab_test_catalog"]
+MARTS = ["fct_sterility_checks", "fct_sterility_exceptions", "fct_sterilizer_loads", "fct_recall_trace",
+         "agg_compliance_weekly", "fct_competency_checks", "fct_competency_exceptions", "fct_competency_status_daily",
+         "fct_certification_status_daily", "fct_supervised_performances", "rpt_supervisor_worklist"]
+
+
+def rewrite(path: Path, change) -> dict[str, str]:
+    """Apply `change(row) -> bool` to the rows of a CSV until it returns True; return that row as it was."""
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows, fields = list(reader), reader.fieldnames
+    for r in rows:
+        before = dict(r)
+        if change(r):
+            with path.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerows(rows)
+            return before
+    raise AssertionError(f"no row to change in {path.name}")
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
+def build(db: Path, root: Path, *extra: str) -> None:
+    dbt(["build", "--select", *SELECTION, "--exclude-resource-type", "unit_test",
+         "--target-path", str(root / "dbt-target"), "--log-path", str(root / "dbt-logs"), *extra], db)
+
+
+def snapshot(db: Path, schema: str) -> None:
+    with duckdb.connect(str(db)) as con:
+        con.execute(f"CREATE OR REPLACE SCHEMA {schema}")
+        for name in MARTS:
+            con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM marts.{name}")
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory):
+    root = tmp_path_factory.mktemp("compliance_incremental")
+    source, first, last = root / "source", root / "first", root / "last"
+    simulate(source, CONFIG, workers=1)
+    (source / "planted.json").unlink()
+    split_last_day(source, first, last)
+
+    def bi_pending(r: dict[str, str]) -> bool:  # the first day's positive BI, not yet read in the first batch
+        if r["bi_result"] == "positive" and r["started_at"].startswith(CONFIG.start_date.isoformat()):
+            r.update(bi_result="pending", bi_read_at="")
+            return True
+        return False
+
+    bi = rewrite(first / "sterilizer_cycles_part.csv", bi_pending)
+    write_rows(last / "sterilizer_cycles_bi_read.csv", [bi])
+
+    with (first / "encounters_part.csv").open(newline="") as fh:
+        asked = {(e["clinic_id"], e["encounter_id"]) for e in csv.DictReader(fh) if e["chaperone_requested"] == "true"}
+
+    def chaperone_there(r: dict[str, str]) -> bool:  # a second-day procedure whose chaperone was present
+        return (r["patient_in_at"].startswith("2026-03-10") and r["chaperone_present"] == "true"
+                and (r["clinic_id"], r["encounter_id"]) in asked)
+
+    procedure = rewrite(first / "procedures_part.csv", chaperone_there)
+    write_rows(last / "procedures_correction.csv", [procedure | {"chaperone_present": "false"}])
+
+    db = root / "warehouse.duckdb"
+    assert all(r.status == "loaded" for r in ingest_paths(db, [first], TEST_KEY))
+    build(db, root, "--full-refresh")
+    snapshot(db, "first_build")
+    assert all(r.status == "loaded" for r in ingest_paths(db, [last], TEST_KEY))
+    build(db, root)
+    snapshot(db, "incremental")
+    build(db, root, "--full-refresh")
+    return db, bi, procedure
+
+
+def count(db: Path, sql: str, params: list | None = None) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(f"SELECT count(*) FROM ({sql})", params or []).fetchone()[0]
+
+
+@pytest.mark.parametrize("name", MARTS)
+def test_incremental_run_equals_full_refresh(warehouse, name):
+    db = warehouse[0]
+    extra = count(db, f"FROM incremental.{name} EXCEPT ALL FROM marts.{name}")
+    missing = count(db, f"FROM marts.{name} EXCEPT ALL FROM incremental.{name}")
+    assert count(db, f"FROM marts.{name}") > 0 and (extra, missing) == (0, 0), (name, extra, missing)
+
+
+def test_the_late_records_changed_old_days(warehouse):
+    db, bi, procedure = warehouse
+    traced = ("FROM {}.fct_sterility_exceptions WHERE rule_code = 'critical_item_traced' "
+              "AND reason = 'load_bi_positive' AND load_id = $load")
+    assert count(db, traced.format("first_build"), {"load": bi["load_id"]}) == 0
+    assert count(db, traced.format("incremental"), {"load": bi["load_id"]}) > 0
+    absent = "FROM {}.fct_sterility_exceptions WHERE rule_code = 'chaperone_present' AND procedure_id = $p"
+    assert count(db, absent.format("first_build"), {"p": procedure["procedure_id"]}) == 0
+    assert count(db, absent.format("incremental"), {"p": procedure["procedure_id"]}) == 1
