@@ -6,7 +6,8 @@
 
     Late and corrected records: a model may name `stale`, a query of (clinic_id, <date_column>) partitions that
     changed below the watermark (typically: the partitions of rows ingested after the newest one the table has
-    seen, macro clinic_day_ingested_after). The pre-hook stores them in <model>__stale, before it deletes anything,
+    seen, macro clinic_day_ingested_after, or than the ingest watermark of the previous run, macros ingest_watermark*).
+    The pre-hook stores them in <model>__stale, before it deletes anything,
     and deletes them as well; the model recomputes them (macro clinic_day_due) and its post-hook drops the list.
     Without `stale`, corrections older than the look-back need --full-refresh. -#}
 
@@ -64,4 +65,26 @@
     {%- if is_incremental() -%}
     drop table if exists {{ clinic_day_stale_table() }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The ingest watermark of a model whose rows carry no ingest time of their own: the newest ingest time of its
+    sources that the previous run saw, kept in <model>__watermark. A run saves the current one before it reads any
+    data (pre-hook ingest_watermark_save, into <model>__watermark_next) and makes it the watermark once it succeeded
+    (post-hook ingest_watermark_commit); rows ingested after the saved watermark are late for the next run. -#}
+{% macro ingest_watermark_table(suffix='') -%}
+    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__watermark{{ suffix }}"
+{%- endmacro %}
+
+{% macro ingest_watermark() -%}
+    (select coalesce(max(ingested_at), timestamp '-infinity') from {{ ingest_watermark_table() }})
+{%- endmacro %}
+
+{% macro ingest_watermark_save(newest_ingested_at) -%}
+    create table if not exists {{ ingest_watermark_table() }} as select timestamp '-infinity' as ingested_at;
+    create or replace table {{ ingest_watermark_table('_next') }} as select {{ newest_ingested_at }} as ingested_at
+{%- endmacro %}
+
+{% macro ingest_watermark_commit() -%}
+    create or replace table {{ ingest_watermark_table() }} as select * from {{ ingest_watermark_table('_next') }};
+    drop table {{ ingest_watermark_table('_next') }}
 {%- endmacro %}

@@ -1,9 +1,10 @@
 {#- Incremental fct_sterility_checks (macro clinic_day_lookback_delete, partitioned by clinic and check_date).
 
-    sterility_source_ingested_at(): the newest ingest time of any source row of the checks, the same on every row a
-    run builds (column source_ingested_at: the watermark of late and corrected records).
+    sterility_source_ingested_at(): the newest ingest time of any source row of the checks (the watermark a run
+    saves, macro ingest_watermark_save).
 
-    sterility_stale(): the check days that rows ingested after that watermark can change, beyond the look-back
+    sterility_stale(): the check days that rows ingested after the previous run's watermark can change, beyond the
+    look-back
     (var sterility_lookback_days, which covers the rules that look at later days: the weekly BI period still open,
     the room's next use before a terminal clean):
       - a sterilizer cycle: its day and the Monday of its week (BI period), and the days of the procedures that used
@@ -31,8 +32,11 @@
 
 {% macro sterility_stale() -%}
     {%- set before = (var('terminal_clean_grace_hours') // 24) + 1 -%}
+    {%- set back -%}
+    (values {% for n in range(before + 1) %}({{ n }}){{ ', ' if not loop.last }}{% endfor %}) as back (d)
+    {%- endset -%}
     with built as (
-        select coalesce(max(source_ingested_at), timestamp '-infinity') as built_at from {{ this }}
+        select {{ ingest_watermark() }} as built_at
     ),
 
     cycles as (
@@ -83,16 +87,16 @@
         select clinic_id, day from cycles
         union all select clinic_id, cast(date_trunc('week', day) as date) from cycles
         union all select clinic_id, day from late_procedures
-        union all select clinic_id, in_day - d from late_procedures, range(0, {{ before + 1 }}) r (d)
-        union all select clinic_id, day - d from encounters, range(0, {{ before + 1 }}) r (d)
+        union all select clinic_id, in_day - d from late_procedures, {{ back }}
+        union all select clinic_id, day - d from encounters, {{ back }}
         union all select clinic_id, day from next_uses
         union all
         select clinic_id, cast(occurred_at_local as date) - d
-        from {{ ref('stg_backoffice__room_events') }}, range(0, {{ before + 1 }}) r (d)
+        from {{ ref('stg_backoffice__room_events') }}, {{ back }}
         where ingested_at > (select built_at from built)
         union all
         select clinic_id, cast(collected_at_local as date) - d
-        from {{ ref('stg_backoffice__lab_specimens') }}, range(0, {{ before + 1 }}) r (d)
+        from {{ ref('stg_backoffice__lab_specimens') }}, {{ back }}
         where ingested_at > (select built_at from built) and performing_site = 'in_house'
         union all
         select t.clinic_id, t.check_date from {{ this }} t
@@ -102,5 +106,5 @@
 
     select clinic_id, day from days
     union all
-    select clinic_id, cast(date_trunc('week', day) as date) from days  -- the BI period of a moved load
+    select clinic_id, cast(date_trunc('week', day) as date) from days
 {%- endmacro %}

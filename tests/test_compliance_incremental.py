@@ -24,6 +24,7 @@ from simulator.generate import SimulationConfig, simulate
 from tests.conftest import TEST_KEY
 from tests.test_rooms_incremental import split_last_day
 
+UNTOUCHED_DAY = date(2026, 3, 12)  # no late record, before the look-back window
 CONFIG = SimulationConfig(clinics=2, days=21, seed=42, error_rate=0.0, missing_rate=0.0, start_date=date(2026, 3, 9))
 SELECTION = ["+path:models/marts/competency", "+path:models/marts/sterility", "stg_backoffice__clinics",
              "lab_test_catalog"]
@@ -98,11 +99,22 @@ def warehouse(tmp_path_factory):
     assert all(r.status == "loaded" for r in ingest_paths(db, [first], TEST_KEY))
     build(db, root, "--full-refresh")
     snapshot(db, "first_build")
+    marker = "UPDATE marts.fct_sterility_checks SET detail = {} WHERE check_date = $d AND clinic_id = 'C01'"
+    with duckdb.connect(str(db)) as con:  # a day no run may recompute: the marker must survive
+        con.execute(marker.format("'marker'"), {"d": UNTOUCHED_DAY})
     assert all(r.status == "loaded" for r in ingest_paths(db, [last], TEST_KEY))
     build(db, root)
+    with duckdb.connect(str(db)) as con:
+        marked = con.execute("SELECT count(*) FILTER (WHERE detail = 'marker'), count(*) "
+                             "FROM marts.fct_sterility_checks WHERE check_date = $d AND clinic_id = 'C01'",
+                             {"d": UNTOUCHED_DAY}).fetchone()
+        for name, day in (("fct_sterility_checks", "check_date"), ("fct_sterility_exceptions", "exception_date")):
+            con.execute(f"""UPDATE marts.{name} m SET detail = f.detail FROM first_build.{name} f
+                            WHERE m.{day} = $d AND m.clinic_id = 'C01' AND f.clinic_id = m.clinic_id
+                              AND f.rule_code = m.rule_code AND f.subject_id = m.subject_id""", {"d": UNTOUCHED_DAY})
     snapshot(db, "incremental")
     build(db, root, "--full-refresh")
-    return db, bi, procedure
+    return db, bi, procedure, marked
 
 
 def count(db: Path, sql: str, params: list | None = None) -> int:
@@ -119,7 +131,7 @@ def test_incremental_run_equals_full_refresh(warehouse, name):
 
 
 def test_the_late_records_changed_old_days(warehouse):
-    db, bi, procedure = warehouse
+    db, bi, procedure, _ = warehouse
     traced = ("FROM {}.fct_sterility_exceptions WHERE rule_code = 'critical_item_traced' "
               "AND reason = 'load_bi_positive' AND load_id = $load")
     assert count(db, traced.format("first_build"), {"load": bi["load_id"]}) == 0
@@ -127,3 +139,8 @@ def test_the_late_records_changed_old_days(warehouse):
     absent = "FROM {}.fct_sterility_exceptions WHERE rule_code = 'chaperone_present' AND procedure_id = $p"
     assert count(db, absent.format("first_build"), {"p": procedure["procedure_id"]}) == 0
     assert count(db, absent.format("incremental"), {"p": procedure["procedure_id"]}) == 1
+
+
+def test_the_incremental_run_left_older_days_alone(warehouse):
+    marked, rows = warehouse[3]
+    assert rows > 0 and marked == rows

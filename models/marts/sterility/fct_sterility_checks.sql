@@ -2,6 +2,23 @@
 -- per rule x subject (a load, a sterilizer-period, a sterilizer-day, a procedure, a room turnover, a room-day).
 -- Subjects that cannot be judged from the export (a week cut by its start or end without a BI; a device's first
 -- recorded use without an earlier cycle) are left out. is_compliant = false rows are the exceptions.
+-- Incremental by clinic and check_date (macro clinic_day_lookback_delete): a run recomputes each clinic's last
+-- var sterility_lookback_days days, the days after them, and the days that rows ingested after the previous run's
+-- ingest watermark can change (macro sterility_stale: late BI results, corrected records). Not caught: a sterilizer
+-- that runs its first pre-vacuum cycle in a new day becomes pre-vacuum for its earlier days too (Bowie-Dick rule),
+-- and a changed seed, var or model: those need --full-refresh.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ ingest_watermark_save(sterility_source_ingested_at()) }}",
+              "{{ clinic_day_lookback_delete('check_date', var('sterility_lookback_days'), sterility_stale()) }}"],
+    post_hook=["{{ clinic_day_stale_drop() }}", "{{ ingest_watermark_commit() }}"],
+) }}
+{%- for source in sterility_sources() %}
+-- depends_on: {{ ref(source) }}
+{%- endfor %}
+
 with loads as (
     select * from {{ ref('int_sterility_loads') }} where is_load
 ),
@@ -143,8 +160,7 @@ select
     cast(c.patient_id as varchar) as patient_id,
     c.is_compliant,
     c.reason,
-    c.detail,
-    {{ sterility_source_ingested_at() }} as source_ingested_at
+    c.detail
 from checks c
 join {{ ref('dim_compliance_rules') }} r using (rule_code)
 where {{ clinic_day_due('check_date', 'c.clinic_id', 'c.check_date') }}
