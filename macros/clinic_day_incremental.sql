@@ -4,26 +4,28 @@
     built. A run first deletes each clinic's last `lookback_days` days (pre-hook; default var
     room_throughput_lookback_days), then appends every day after the remaining watermark.
 
-    Late and corrected records: a model may name `stale`, a query of (clinic_id, <date_column>) partitions that
+    Late and corrected records: a model may name `stale`, a query of (clinic_id, <date_column>) partitions (or of
+    other `stale_columns`, e.g. clinic_id, staff_id: all days of those staff members) that
     changed below the watermark (typically: the partitions of rows ingested after the newest one the table has
     seen, macro clinic_day_ingested_after, or than the ingest watermark of the previous run, macros ingest_watermark*).
     The pre-hook stores them in <model>__stale, before it deletes anything,
     and deletes them as well; the model recomputes them (macro clinic_day_due) and its post-hook drops the list.
     Without `stale`, corrections older than the look-back need --full-refresh. -#}
 
-{% macro clinic_day_lookback_delete(date_column, lookback_days=none, stale=none) -%}
+{% macro clinic_day_lookback_delete(date_column, lookback_days=none, stale=none, stale_columns=none) -%}
     {%- if is_incremental() -%}
     {%- set lookback = var('room_throughput_lookback_days') if lookback_days is none else lookback_days -%}
+    {%- set columns = (stale_columns or ['clinic_id', date_column]) | join(', ') -%}
     {%- if stale %}
     create or replace table {{ clinic_day_stale_table() }} as
-    select distinct clinic_id, {{ date_column }} from ({{ stale }}) as s (clinic_id, {{ date_column }})
-    where {{ date_column }} is not null;
+    select distinct {{ columns }} from ({{ stale }}) as s ({{ columns }})
+    where {{ columns.replace(', ', ' is not null and ') }} is not null;
     {% endif -%}
     delete from {{ this }} where {{ date_column }} >= (
         select max(w.{{ date_column }}) - {{ lookback }}
         from {{ this }} w where w.clinic_id = {{ this }}.clinic_id)
     {%- if stale %}
-        or (clinic_id, {{ date_column }}) in (select clinic_id, {{ date_column }} from {{ clinic_day_stale_table() }})
+        or ({{ columns }}) in (select {{ columns }} from {{ clinic_day_stale_table() }})
     {%- endif -%}
     {%- endif -%}
 {%- endmacro %}
@@ -37,13 +39,14 @@
 {%- endmacro %}
 
 {#- The partitions a run (re)computes: after the clinic's watermark, or listed stale by the pre-hook. A predicate on
-    the model's source rows, `clinic` and `day` being their clinic and partition expressions; true on a full
-    refresh. -#}
-{% macro clinic_day_due(date_column, clinic, day) -%}
+    the model's source rows, `clinic` and `day` being their clinic and partition expressions (`stale_values` their
+    stale key when it is not (clinic, day), as `stale_columns` in the pre-hook); true on a full refresh. -#}
+{% macro clinic_day_due(date_column, clinic, day, stale_values=none, stale_columns=none) -%}
     {%- if is_incremental() -%}
+    {%- set columns = (stale_columns or ['clinic_id', date_column]) | join(', ') -%}
     ({{ day }} > coalesce((select max(w.{{ date_column }}) from {{ this }} w where w.clinic_id = {{ clinic }}),
                           date '1900-01-01')
-     or ({{ clinic }}, {{ day }}) in (select clinic_id, {{ date_column }} from {{ clinic_day_stale_table() }}))
+     or ({{ (stale_values or [clinic, day]) | join(', ') }}) in (select {{ columns }} from {{ clinic_day_stale_table() }}))
     {%- else -%}
     true
     {%- endif -%}

@@ -1,12 +1,13 @@
 """The incremental sterility and competency marts give exactly what a full refresh gives (issue 4).
 
-Two simulated clinics, three weeks (planted lapses included: a positive BI on the first day, missed Bowie-Dick tests,
-probe reuse, ...). The first batch holds every clinic's days but the last and is built with --full-refresh. The
-second batch brings the last day together with two late records older than the look-back window: the first day's
-positive biological indicator, which the first batch still had as pending (so the procedures that used that load
-must now fail critical_item_traced), and a corrected procedure of the second day whose chaperone is now recorded
-absent. After an incremental run every mart must equal, row for row (EXCEPT ALL both ways), what a --full-refresh of
-the same warehouse builds.
+Two simulated clinics, three weeks (planted lapses included: a positive BI on the first day, missed Bowie-Dick
+tests, probe reuse, ...). The first batch holds every clinic's days but the last and is built with --full-refresh.
+The second batch brings the last day together with three late records older than the look-back window: the first
+day's positive biological indicator, which the first batch still had as pending (so the procedures that used that
+load must now fail critical_item_traced), a corrected procedure of the second day whose chaperone is now recorded
+absent, and a competency assessment element of the first week that completes an assessment (the staff member's
+status changes from that day on). After an incremental run every mart must equal, row for row (EXCEPT ALL both
+ways), what a --full-refresh of the same warehouse builds.
 """
 
 from __future__ import annotations
@@ -95,6 +96,12 @@ def warehouse(tmp_path_factory):
     procedure = rewrite(first / "procedures_part.csv", chaperone_there)
     write_rows(last / "procedures_correction.csv", [procedure | {"chaperone_present": "false"}])
 
+    with (first / "competency_assessments.csv").open(newline="") as fh:
+        assessments = list(csv.DictReader(fh))
+    late = next(a for a in assessments if a["outcome"] == "pass" and "2026-03-09" <= a["assessed_on"] <= "2026-03-13")
+    write_rows(first / "competency_assessments.csv", [a for a in assessments if a is not late])
+    write_rows(last / "competency_assessments_late.csv", [late])
+
     db = root / "warehouse.duckdb"
     assert all(r.status == "loaded" for r in ingest_paths(db, [first], TEST_KEY))
     build(db, root, "--full-refresh")
@@ -114,7 +121,7 @@ def warehouse(tmp_path_factory):
                               AND f.rule_code = m.rule_code AND f.subject_id = m.subject_id""", {"d": UNTOUCHED_DAY})
     snapshot(db, "incremental")
     build(db, root, "--full-refresh")
-    return db, bi, procedure, marked
+    return db, bi, procedure, marked, late
 
 
 def count(db: Path, sql: str, params: list | None = None) -> int:
@@ -131,7 +138,7 @@ def test_incremental_run_equals_full_refresh(warehouse, name):
 
 
 def test_the_late_records_changed_old_days(warehouse):
-    db, bi, procedure, _ = warehouse
+    db, bi, procedure, _, assessment = warehouse
     traced = ("FROM {}.fct_sterility_exceptions WHERE rule_code = 'critical_item_traced' "
               "AND reason = 'load_bi_positive' AND load_id = $load")
     assert count(db, traced.format("first_build"), {"load": bi["load_id"]}) == 0
@@ -144,3 +151,11 @@ def test_the_late_records_changed_old_days(warehouse):
 def test_the_incremental_run_left_older_days_alone(warehouse):
     marked, rows = warehouse[3]
     assert rows > 0 and marked == rows
+
+
+def test_the_late_assessment_changed_the_status_of_earlier_days(warehouse):
+    db, assessment = warehouse[0], warehouse[4]
+    status = ("FROM {}.fct_competency_status_daily WHERE staff_id = $s AND competency_code = $c "
+              "AND status_date < DATE '2026-03-20'")
+    params = {"s": assessment["staff_id"], "c": assessment["competency_code"]}
+    assert count(db, f"{status.format('first_build')} EXCEPT {status.format('incremental')}", params) > 0

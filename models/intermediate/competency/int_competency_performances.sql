@@ -15,7 +15,8 @@ procedures as (
         p.supervised_by,
         p.status,
         cast(coalesce(p.procedure_start_at_local, p.patient_in_at_local) as date) as performed_on,
-        p.patient_id
+        p.patient_id,
+        p.ingested_at
     from {{ ref('stg_backoffice__procedures') }} p
     where p.status in ('completed', 'aborted')
       and coalesce(p.procedure_start_at_local, p.patient_in_at_local) is not null
@@ -31,7 +32,8 @@ tests as (
         null as supervised_by,
         s.status,
         cast(coalesce(s.resulted_at_local, s.verified_at_local, s.collected_at_local) as date) as performed_on,
-        s.patient_id
+        s.patient_id,
+        s.ingested_at
     from {{ ref('stg_backoffice__lab_specimens') }} s
     where s.performing_site = 'in_house'
       and s.status in ('final', 'corrected')
@@ -54,7 +56,8 @@ select
     p.status,
     p.performed_on,
     p.patient_id,
-    c.competency_code
+    c.competency_code,
+    p.ingested_at
 from performances p
 left join coverage c
     on c.covered_kind = p.performance_type and c.covered_code = p.performed_code

@@ -4,9 +4,21 @@
 -- then due at the earlier of the practice deadline (procedure_lapse_days after the last valid sign-off or independent
 -- case) and the periodic re-assessment (reassess_months after the last sign-off). "Due" on the due date itself;
 -- overdue from the day after. Pairs: every staff member with an assessment, a sign-off or a performance needing it.
--- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it (a view
--- would be computed again for each of them).
-{{ config(materialized='table') }}
+-- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it. Incremental: a
+-- run adds each clinic's new days for every pair, and recomputes all days of the pairs whose history changed
+-- (macro competency_stale). With var competency_as_of_date later than the data, or a changed seed, var or model,
+-- run --full-refresh.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook=["{{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }}",
+              "{{ state_save_all(competency_states()) }}",
+              "{{ clinic_day_lookback_delete('status_date', 0, competency_stale(),
+                                             ['clinic_id', 'staff_id', 'competency_code']) }}"],
+    post_hook=["{{ clinic_day_stale_drop() }}", "{{ state_commit_all(competency_states()) }}",
+               "{{ ingest_watermark_commit() }}"],
+) }}
 {%- set soon = var('competency_due_soon_days') %}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}
@@ -50,22 +62,16 @@ procedure_assessments as (
 ),
 
 pairs as (
-    select distinct s.clinic_id, a.staff_id, a.competency_code
-    from {{ ref('stg_backoffice__competency_assessments') }} a
-    join staff s using (staff_id)
-    join catalog c using (competency_code)
-    union
-    select clinic_id, performed_by, competency_code
-    from {{ ref('int_competency_performances') }}
-    where competency_code is not null
-    union
-    select clinic_id, staff_id, competency_code from signoffs
+    {{ competency_pairs() }}
 ),
 
 grid as (
     select p.clinic_id, p.staff_id, p.competency_code, c.status_date
     from pairs p
     join calendar c using (clinic_id)
+    where {{ clinic_day_due('status_date', 'p.clinic_id', 'c.status_date',
+                            ['p.clinic_id', 'p.staff_id', 'p.competency_code'],
+                            ['clinic_id', 'staff_id', 'competency_code']) }}
 ),
 
 test_status as (
