@@ -55,7 +55,8 @@
     {{ return({
         'staff': "select clinic_id, staff_id, display_name, role, started_on, ended_on, supervisor_id from "
                  ~ ref('stg_backoffice__staff'),
-        'certificates': "select * from " ~ ref('stg_backoffice__certifications'),
+        'certificates': "select staff_id, certification_code, issued_on, expires_on from "
+                        ~ ref('stg_backoffice__certifications'),
         'calendar': "select clinic_id, min(status_date) as first_day from " ~ ref('int_competency_calendar')
                     ~ " group by all",
     }) }}
@@ -134,4 +135,74 @@
     from ({{ competency_pairs() }}) p
     join changed_staff using (clinic_id, staff_id)
     {%- endif %}
+{%- endmacro %}
+
+{#- The staff members (clinic_id, staff_id) whose certification status must be recomputed for all days: their
+    record or a certificate of theirs changed, or the clinic's calendar now starts earlier. -#}
+{% macro certification_stale() -%}
+    {%- set states = certification_states() -%}
+    {{ state_changes('staff', states['staff'], 'clinic_id, staff_id') }}
+    union
+    select s.clinic_id, c.staff_id
+    from ({{ state_changes('certificates', states['certificates'], 'staff_id') }}) c
+    join {{ ref('stg_backoffice__staff') }} s using (staff_id)
+    union
+    select clinic_id, staff_id from {{ ref('stg_backoffice__staff') }}
+    where clinic_id in ({{ state_changes('calendar', states['calendar'], 'clinic_id') }})
+{%- endmacro %}
+
+{#- The hooks of the incremental status and check models: `kind` competency (pairs), certification (staff) or checks
+    (staff, both). -#}
+{% macro competency_model_states(kind) -%}
+    {%- if kind == 'competency' -%}
+    {{ return(competency_states()) }}
+    {%- elif kind == 'certification' -%}
+    {{ return(certification_states()) }}
+    {%- else -%}
+    {%- set states = {} -%}
+    {%- for name, sql in competency_states(counts=false).items() %}{% do states.update({name: sql}) %}{% endfor -%}
+    {%- do states.update({'certificates': certification_states()['certificates']}) -%}
+    {{ return(states) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro competency_pre_hooks(kind, date_column, staff_column='staff_id') -%}
+    {%- set key = ['clinic_id', staff_column] + (['competency_code'] if kind == 'competency' else []) -%}
+    {%- if kind == 'competency' -%}
+        {%- set stale = competency_stale(date_column=date_column) -%}
+    {%- elif kind == 'certification' -%}
+        {%- set stale = certification_stale() -%}
+    {%- else -%}
+        {%- set stale = competency_stale(counts=false, by_staff=true, date_column=date_column)
+                        ~ ' union ' ~ certification_stale() -%}
+    {%- endif -%}
+    {%- if kind != 'certification' %}
+    {{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }};
+    {%- endif %}
+    {{ state_save_all(competency_model_states(kind)) }};
+    {{ clinic_day_lookback_delete(date_column, 0, stale, key) }}
+{%- endmacro %}
+
+{% macro competency_post_hooks(kind) -%}
+    {{ clinic_day_stale_drop() }}{{ ';' if is_incremental() }}
+    {{ state_commit_all(competency_model_states(kind)) }}
+    {%- if kind != 'certification' %};
+    {{ ingest_watermark_commit() }}
+    {%- endif %}
+{%- endmacro %}
+
+{#- `-- depends_on` lines for the relations the hooks of `kind` read (a model's refs must be known when it is parsed). -#}
+{% macro competency_hook_refs(kind) -%}
+    {%- set names = ['stg_backoffice__staff', 'int_competency_calendar'] -%}
+    {%- if kind != 'certification' -%}
+        {%- set names = names + ['int_competency_performances', 'int_competency_procedure_signoffs',
+                                 'int_competency_assessment_events', 'stg_backoffice__competency_assessments',
+                                 'competency_catalog'] -%}
+    {%- endif -%}
+    {%- if kind != 'competency' -%}
+        {%- set names = names + ['stg_backoffice__certifications'] -%}
+    {%- endif -%}
+    {%- for name in names %}
+-- depends_on: {{ ref(name) }}
+    {%- endfor %}
 {%- endmacro %}

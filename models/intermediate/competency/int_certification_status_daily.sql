@@ -3,9 +3,16 @@
 -- missing (never held by that day). A certificate is valid from issued_on through expires_on; without expires_on,
 -- through the end of the month renewal_months after issue (AHA BLS: "to the end of the issue month"). Pairs: every
 -- certification a staff member's role requires (seeds/certification_catalog.csv) and every one they hold.
--- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it (a view
--- would be computed again for each of them).
-{{ config(materialized='table') }}
+-- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it. Incremental: a
+-- run adds each clinic's new days, and recomputes all days of the staff members whose record or certificates
+-- changed (macro certification_stale).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ competency_pre_hooks('certification', 'status_date') }}",
+    post_hook="{{ competency_post_hooks('certification') }}",
+) }}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}
 ),
@@ -57,6 +64,8 @@ grid as (
     select p.*, c.status_date
     from pairs p
     join calendar c using (clinic_id)
+    where {{ clinic_day_due('status_date', 'p.clinic_id', 'c.status_date', ['p.clinic_id', 'p.staff_id'],
+                            ['clinic_id', 'staff_id']) }}
 ),
 
 resolved as (

@@ -12,12 +12,8 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook=["{{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }}",
-              "{{ state_save_all(competency_states()) }}",
-              "{{ clinic_day_lookback_delete('status_date', 0, competency_stale(),
-                                             ['clinic_id', 'staff_id', 'competency_code']) }}"],
-    post_hook=["{{ clinic_day_stale_drop() }}", "{{ state_commit_all(competency_states()) }}",
-               "{{ ingest_watermark_commit() }}"],
+    pre_hook="{{ competency_pre_hooks('competency', 'status_date') }}",
+    post_hook="{{ competency_post_hooks('competency') }}",
 ) }}
 {%- set soon = var('competency_due_soon_days') %}
 with calendar as (

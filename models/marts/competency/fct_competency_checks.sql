@@ -1,6 +1,17 @@
 -- Every performed test or procedure checked against the performer's competency, sign-off and certifications that
 -- day (domain-standards 4): one row per performance x rule (x required certification). is_compliant = false rows are
 -- the competency exceptions; the rate per clinic and week is in agg_compliance_weekly.
+-- Incremental by clinic and day performed: a run adds the new days, and recomputes every performance of the staff
+-- members whose competency or certification history changed (macros competency_stale, certification_stale).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ competency_pre_hooks('checks', 'performed_on', 'performed_by') }}",
+    post_hook="{{ competency_post_hooks('checks') }}",
+) }}
+{{ competency_hook_refs('checks') }}
+
 select
     c.clinic_id,
     c.rule_code,
@@ -17,3 +28,5 @@ select
     c.reason,
     c.detail
 from {{ ref('int_competency_checks') }} c
+where {{ clinic_day_due('performed_on', 'c.clinic_id', 'c.performed_on', ['c.clinic_id', 'c.performed_by'],
+                        ['clinic_id', 'performed_by']) }}

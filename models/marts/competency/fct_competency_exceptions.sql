@@ -2,6 +2,16 @@
 -- someone whose competency or required certification was not current that day, and every unsupervised performance
 -- of a procedure skill before sign-off - staff, date, what, why. One row per performance x broken rule (x
 -- certification).
+-- Incremental like fct_competency_checks.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ competency_pre_hooks('checks', 'exception_date') }}",
+    post_hook="{{ competency_post_hooks('checks') }}",
+) }}
+{{ competency_hook_refs('checks') }}
+
 select
     c.clinic_id,
     c.performed_on as exception_date,
@@ -25,3 +35,5 @@ from {{ ref('int_competency_checks') }} c
 join {{ ref('dim_compliance_rules') }} r using (rule_code)
 left join {{ ref('stg_backoffice__staff') }} st on st.clinic_id = c.clinic_id and st.staff_id = c.performed_by
 where not c.is_compliant
+  and {{ clinic_day_due('exception_date', 'c.clinic_id', 'c.performed_on', ['c.clinic_id', 'c.performed_by'],
+                          ['clinic_id', 'staff_id']) }}

@@ -1,6 +1,16 @@
 -- Competency status per staff member x competency x day while employed (domain-standards 4): current / due_soon /
 -- overdue / never_assessed, with the date the next assessment (or, for a procedure skill, the next independent case)
 -- falls due. Filter on status_date for "who may do what unsupervised on day X".
+-- Incremental like int_competency_status_daily (macro competency_stale).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ competency_pre_hooks('competency', 'status_date') }}",
+    post_hook="{{ competency_post_hooks('competency') }}",
+) }}
+{{ competency_hook_refs('competency') }}
+
 select
     s.clinic_id,
     s.staff_id,
@@ -25,3 +35,6 @@ from {{ ref('int_competency_status_daily') }} s
 join {{ ref('competency_catalog') }} c using (competency_code)
 left join {{ ref('stg_backoffice__staff') }} st on st.clinic_id = s.clinic_id and st.staff_id = s.staff_id
 where s.is_employed
+  and {{ clinic_day_due('status_date', 's.clinic_id', 's.status_date',
+                          ['s.clinic_id', 's.staff_id', 's.competency_code'],
+                          ['clinic_id', 'staff_id', 'competency_code']) }}
