@@ -202,19 +202,30 @@ def clinic_names() -> dict[str, str]:
     return dict(zip(df["clinic_id"], df["name"], strict=True))
 
 
-def procedure_names(lang: str) -> dict[str, str]:
-    """procedure_code -> its name in `lang` from the procedure catalog (English where no German name)."""
-    if not has_table("reference.procedure_catalog"):
+# Reference catalogs with a German name column beside the English one: kind -> (seed, code column, name column).
+CATALOGS = {
+    "procedure": ("reference.procedure_catalog", "procedure_code", "procedure_name"),
+    "test": ("reference.lab_test_catalog", "test_code", "test_name"),
+    "competency": ("reference.competency_catalog", "competency_code", "competency_name"),
+    "certification": ("reference.certification_catalog", "certification_code", "certification_name"),
+}
+
+
+def catalog_names(kind: str, lang: str) -> dict[str, str]:
+    """code -> its name in `lang` from the reference catalog of `kind` (English where it has no German name)."""
+    table, code, name = CATALOGS[kind]
+    if not has_table(table):
         return {}
-    df = query("SELECT procedure_code, procedure_name, procedure_name_de FROM reference.procedure_catalog")
-    names = df["procedure_name_de"].fillna(df["procedure_name"]) if lang == "de" else df["procedure_name"]
-    return dict(zip(df["procedure_code"], names, strict=True))
+    df = query(f"SELECT {code} AS code, {name} AS en, {name}_de AS de FROM {table}")
+    names = df["de"].fillna(df["en"]) if lang == "de" else df["en"]
+    return dict(zip(df["code"], names, strict=True))
+
+
+def procedure_names(lang: str) -> dict[str, str]:
+    """procedure_code -> its name in `lang` (procedure catalog)."""
+    return catalog_names("procedure", lang)
 
 
 def test_names(lang: str) -> dict[str, str]:
-    """test_code (LOINC) -> its name in `lang` from the lab test catalog (English where no German name)."""
-    if not has_table("reference.lab_test_catalog"):
-        return {}
-    df = query("SELECT test_code, test_name, test_name_de FROM reference.lab_test_catalog")
-    names = df["test_name_de"].fillna(df["test_name"]) if lang == "de" else df["test_name"]
-    return dict(zip(df["test_code"], names, strict=True))
+    """test_code (LOINC) -> its name in `lang` (lab test catalog)."""
+    return catalog_names("test", lang)

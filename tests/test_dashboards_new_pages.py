@@ -79,7 +79,7 @@ def csv(sim, name: str) -> pd.DataFrame:
 
 
 def csv_seed(name: str) -> list[dict]:
-    with (Path(__file__).resolve().parent.parent / "seeds" / f"{name}.csv").open() as f:
+    with (Path(__file__).resolve().parent.parent / "seeds" / f"{name}.csv").open(encoding="utf-8") as f:
         return list(csv_module.DictReader(f))
 
 
@@ -483,8 +483,17 @@ def visible_strings(at: AppTest) -> list[tuple[str, str]]:
     return [(where, text) for where, text in out if text]
 
 
+def english_catalog_names() -> set[str]:
+    """Catalog names (tests, procedures, competencies, certifications) whose German name differs."""
+    out = set()
+    for seed, name in (("lab_test_catalog", "test_name"), ("procedure_catalog", "procedure_name"),
+                       ("competency_catalog", "competency_name"), ("certification_catalog", "certification_name")):
+        out |= {row[name] for row in csv_seed(seed) if row[f"{name}_de"] and row[f"{name}_de"] != row[name]}
+    return out
+
+
 def leaks(at: AppTest) -> list[tuple[str, str]]:
-    english = english_only_labels()
+    english = english_only_labels() | english_catalog_names()
     procedure_codes = {row["procedure_code"] for row in csv_seed("procedure_catalog")}
     return [(where, text) for where, text in visible_strings(at)
             if text in english or SNAKE_CODE.match(text) or text in procedure_codes]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -264,7 +263,7 @@ def test_room_day_timeline(signed_in):
     R2 idle 08:00-10:00, P4 10:00-11:00, idle 11:00-12:00."""
     at = open_page(signed_in("manager"), "room_usage")
     at.sidebar.multiselect(key="rooms_clinics").set_value(["C01"]).run()
-    at.selectbox(key="rooms_day.en").set_value(date(2026, 11, 23)).run()
+    at.selectbox(key="rooms_day.en").set_value("2026-11-23").run()
     assert not at.exception
     timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
     got = [(r.Room, r.Segment, pd.Timestamp(r.Start).strftime("%H:%M"), pd.Timestamp(r.End).strftime("%H:%M"))

@@ -189,10 +189,12 @@ days = [d.date() if hasattr(d, "date") else d for d in days]
 busy = query(f"SELECT max(occupancy_date) AS d FROM {OCCUPANCY} WHERE {occ_where}", occ_params)["d"]
 default_day = busy.iloc[0].date() if not busy.empty and not pd.isna(busy.iloc[0]) else days[-1]
 options = sorted(set(days) | {default_day}, reverse=True)
+# Options are the dates as the user reads them (AppTest re-runs a selectbox by its labels, not via format_func).
+labels = {fmt_date(d): d for d in options}
 day_key = localized_key("rooms_day")
-if st.session_state.get(day_key) not in options:  # first visit, or the filters moved: the latest busy day
-    st.session_state[day_key] = default_day
-day = st.selectbox(t("day"), options, key=day_key, format_func=fmt_date, width=220)
+if st.session_state.get(day_key) not in labels:  # first visit, or the filters moved: the latest busy day
+    st.session_state[day_key] = fmt_date(default_day)
+day = labels[st.selectbox(t("day"), list(labels), key=day_key, width=220)]
 segments = timeline_segments(
     query(f"""SELECT clinic_id || ' · ' || room_id AS room, slot_hour, staffed_min
               FROM {HOURLY} WHERE {where} AND day = ? ORDER BY room, slot_hour""", [*params, day]),

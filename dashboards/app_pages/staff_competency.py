@@ -15,7 +15,7 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import has_table, procedure_names, query, test_names
+from dashboards.data import catalog_names, has_table, procedure_names, query, test_names
 from dashboards.filters import clinic_select, coded_multiselect, date_format, localized_key
 from dashboards.i18n import fmt_date, language, t
 
@@ -65,6 +65,10 @@ matrix = query(
 if matrix.empty:
     ui.no_data()
     st.stop()
+# Competency and certification names in the chosen language (the mart's English name where the catalog has none).
+competency_names = catalog_names("competency", language())
+certification_names = catalog_names("certification", language())
+matrix["competency_name"] = matrix["competency_code"].map(competency_names).fillna(matrix["competency_name"])
 
 counts = matrix["status"].value_counts()
 row = ui.KpiRow(5)
@@ -96,11 +100,12 @@ with st.container(border=True):
 st.subheader(t("due_list", days=window))
 until = as_of + timedelta(days=window)
 due = query(
-    f"""SELECT clinic_id, staff_id, display_name, 'competency' AS item_type, competency_name AS item, status,
-               due_on AS due_date, days_until_due AS days_left
+    f"""SELECT clinic_id, staff_id, display_name, 'competency' AS item_type, competency_code AS item_code,
+               competency_name AS item, status, due_on AS due_date, days_until_due AS days_left
         FROM {STATUS} WHERE {where} AND due_on IS NOT NULL AND due_on <= ?
         UNION ALL
-        SELECT clinic_id, staff_id, display_name, 'certification', certification_name, status, valid_through,
+        SELECT clinic_id, staff_id, display_name, 'certification', certification_code, certification_name, status,
+               valid_through,
                valid_through - status_date
         FROM {CERTS} WHERE list_contains(?, clinic_id) AND status_date = ? AND is_required
               AND (status IN ('expired', 'missing') OR valid_through <= ?)
@@ -110,6 +115,10 @@ due = query(
 if due.empty:
     st.caption(t("nothing_due"))
 else:
+    names = {"competency": competency_names, "certification": certification_names}
+    due["item"] = [names[kind].get(code, item) for kind, code, item in
+                   zip(due["item_type"], due["item_code"], due["item"], strict=True)]
+    due = due.drop(columns="item_code")
     due["item_type"] = due["item_type"].map(lambda k: t(f"item_{k}"))
     due["status"] = due["status"].map(lambda s: t(f"status_{s}"))
     ui.table(due, {"clinic_id": "clinic", "display_name": "staff_member", "staff_id": "staff_id",
@@ -146,12 +155,13 @@ st.subheader(t("staff_history"))
 people = matrix.drop_duplicates("staff_id").set_index("staff_id")["person"].to_dict()
 person = st.selectbox(t("staff_member"), list(people), format_func=people.get, key=localized_key("competency_person"))
 history = query(
-    f"""SELECT status_date, competency_name, status, due_on, days_until_due, last_assessed_on
+    f"""SELECT status_date, competency_code, competency_name, status, due_on, days_until_due, last_assessed_on
         FROM {STATUS}
         WHERE list_contains(?, clinic_id) AND staff_id = ? AND status_date <= ? AND list_contains(?, competency_kind)
         ORDER BY competency_name, status_date""",
     [clinics, person, as_of, kinds],
 )
+history["competency_name"] = history["competency_code"].map(competency_names).fillna(history["competency_name"])
 with st.container(border=True):
     hz = history.pivot_table(index="competency_name", columns="status_date", values="status", aggfunc="first")
     fig = go.Figure(go.Heatmap(
