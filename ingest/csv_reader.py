@@ -1,26 +1,35 @@
-"""Read a CSV export as the clinic's software writes it into an all-VARCHAR DuckDB table, losing no row.
+"""Read a CSV export as the clinic's software writes it, with DuckDB's reader, losing no row.
 
 Practice exports differ: comma or semicolon, UTF-8 with or without BOM or Windows-1252 (German Excel), CRLF,
 quoted newlines. We sniff the encoding and delimiter (a per-source option overrides them), transcode
-non-UTF-8 files once into a temporary UTF-8 copy, and let DuckDB's reader do the parsing with every column
-as text, so no value is lost to type guessing. Structurally broken lines (too many or too few fields) are
-collected by DuckDB's `store_rejects` with their physical line number and go to the quarantine.
+non-UTF-8 files once into a temporary UTF-8 copy, and let DuckDB's parallel reader do the parsing with every
+column as text, so no value is lost to type guessing. The validation reads the file in place (`Relation`);
+structurally broken lines (too many or too few fields) are collected by DuckDB's `store_rejects` with their
+physical line number and go to the quarantine.
+
+Physical line numbers: DuckDB keeps the file order of a single-table read, so `row_number() OVER ()` over
+the staging table is the record number; the physical line is 2 + record number, plus the quoted newlines of
+earlier records and the broken lines before it. The corrections are computed only when the file has such
+lines.
 """
 
 from __future__ import annotations
 
 import codecs
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
-from ingest.parse_sql import q
+from ingest.validate import Relation
 
 SNIFF_BYTES = 64 * 1024
 CHUNK = 8 * 1024 * 1024
 DELIMITERS = (";", ",", "\t", "|")
+QUOTE = b'"'
 
 
 class UnreadableFile(Exception):
@@ -34,29 +43,65 @@ class CsvOptions:
 
 
 @dataclass
-class CsvTable:
+class CsvSource:
+    path: Path  # as given
+    readable: Path  # UTF-8: the file itself or a transcoded temporary copy
     columns: list[str]  # normalised header names, in file order
+    raw_columns: list[str]  # the names DuckDB's reader gives them
     encoding: str
     delimiter: str
-    rejects_table: str = ""  # temp table (line, csv_line, error_message) of structurally broken lines
+    has_quotes: bool  # only then can a record span lines
+    rejects_table: str = "csv_broken"  # temp table (line, csv_line, error_message) of structurally broken lines
     rejects: int = 0
+
+    def read_csv(self, rejects: str = "csv_rejects", scans: str = "csv_reject_scans") -> str:
+        return (f"""read_csv($path, all_varchar = true, header = true, delim = $delim, quote = '"',
+                    escape = '"', ignore_errors = true, store_rejects = true, null_padding = false,
+                    rejects_table = '{rejects}', rejects_scan = '{scans}', strict_mode = true)""")
+
+    @property
+    def params(self) -> dict:
+        return {"path": str(self.readable), "delim": self.delimiter}
+
+    def relation(self, present: dict[str, str]) -> Relation:
+        return Relation(self.read_csv(), present, self.raw_columns, None, self.has_quotes, self.params)
+
+    def unreadable(self, exc: Exception) -> UnreadableFile:
+        return UnreadableFile(
+            f"{self.path}: not readable as CSV with delimiter {self.delimiter!r} and encoding {self.encoding} "
+            f"({exc}). Export it again as CSV, or pass --delimiter / --encoding."
+        )
 
 
 def normalise_header(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8 when every byte decodes as UTF-8 (checked in streaming chunks), else Windows-1252."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
+def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
+    """(encoding, has_quotes) in one streaming pass: utf-8 when every byte decodes as UTF-8, else Windows-1252."""
+    decoder = codecs.getincrementaldecoder("utf-8")() if encoding is None else None
+    has_quotes = False
     with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            has_quotes = has_quotes or QUOTE in chunk
+            if decoder is not None and not (chunk.isascii() and not decoder.getstate()[0]):
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    decoder, encoding = None, "cp1252"
+            elif has_quotes and encoding is not None:
+                break
+    if decoder is not None:
         try:
-            while chunk := fh.read(CHUNK):
-                decoder.decode(chunk)
             decoder.decode(b"", final=True)
+            encoding = "utf-8"
         except UnicodeDecodeError:
-            return "cp1252"
-    return "utf-8"
+            encoding = "cp1252"
+    return encoding or "utf-8", has_quotes
+
+
+def detect_encoding(path: Path) -> str:
+    return scan_file(path, None)[0]
 
 
 def _transcode_to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
@@ -82,13 +127,12 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def read_csv_table(
-    con: duckdb.DuckDBPyConnection, path: Path, table: str, options: CsvOptions | None = None
-) -> CsvTable:
-    """Create temp table `table` with the file's columns as VARCHAR plus `_line` (physical line number)."""
+@contextmanager
+def open_csv(con: duckdb.DuckDBPyConnection, path: Path, options: CsvOptions | None = None) -> Iterator[CsvSource]:
+    """Sniff the file and name its columns (without reading the rows); the source stays readable inside."""
     options = options or CsvOptions()
     try:
-        encoding = options.encoding or detect_encoding(path)
+        encoding, has_quotes = scan_file(path, options.encoding)
         with path.open("rb") as fh:
             head = fh.read(SNIFF_BYTES)
     except OSError as exc:
@@ -100,47 +144,60 @@ def read_csv_table(
 
     with tempfile.TemporaryDirectory(prefix="backoffice-csv-") as workdir:
         readable = path if encoding in ("utf-8", "utf8") else _transcode_to_utf8(path, encoding, Path(workdir))
-        rej_table, rej_scan = f"{table}_rejects", f"{table}_reject_scans"
-        con.execute(f"DROP TABLE IF EXISTS {rej_table}; DROP TABLE IF EXISTS {rej_scan}")
+        source = CsvSource(path, readable, [], [], encoding, delimiter, has_quotes)
         try:
-            con.execute(
-                f"""CREATE OR REPLACE TEMP TABLE {table}_read AS
-                SELECT row_number() OVER () AS _record, *
-                FROM read_csv($path, all_varchar = true, header = true, delim = $delim, quote = '"',
-                              escape = '"', ignore_errors = true, store_rejects = true, null_padding = false,
-                              rejects_table = '{rej_table}', rejects_scan = '{rej_scan}',
-                              strict_mode = true, parallel = false)""",
-                {"path": str(readable), "delim": delimiter},
-            )
+            raw_columns = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source.read_csv()}",
+                                                     source.params).fetchall()]
         except duckdb.Error as exc:
-            raise UnreadableFile(
-                f"{path}: not readable as CSV with delimiter {delimiter!r} and encoding {encoding} ({exc}). "
-                "Export it again as CSV, or pass --delimiter / --encoding."
-            ) from exc
-        con.execute(
-            f"""CREATE OR REPLACE TEMP TABLE {table}_broken AS
-            SELECT DISTINCT ON (line) line, csv_line, error_message FROM {rej_table} ORDER BY line"""
-        )
+            raise source.unreadable(exc) from exc
+        finally:
+            drop_rejects(con)
+        source.raw_columns = raw_columns
+        source.columns = [normalise_header(c) for c in raw_columns]
+        yield source
 
-    raw_columns = [r[0] for r in con.execute(f"DESCRIBE {table}_read").fetchall()][1:]
-    columns = [normalise_header(c) for c in raw_columns]
-    newline_count = " + ".join(
-        f"coalesce(length({q(c)}) - length(replace({q(c)}, chr(10), '')), 0)" for c in raw_columns
-    ) or "0"
-    renamed = ", ".join(f"{q(old)} AS {q(new)}" for old, new in zip(raw_columns, columns, strict=True))
-    # Physical line = header + record number + quoted newlines before it + rejected lines before it
-    # (a rejected line at physical line r, the j-th reject, sits where record r - j would otherwise be).
+
+def drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP TABLE IF EXISTS csv_rejects; DROP TABLE IF EXISTS csv_reject_scans")
+
+
+def collect_rejects(con: duckdb.DuckDBPyConnection, source: CsvSource) -> int:
+    """After the read: temp table `source.rejects_table` with one row per broken physical line."""
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE {table} AS
-        WITH r AS (SELECT line - row_number() OVER (ORDER BY line) + 1 AS q FROM {table}_broken),
-        base AS (
-            SELECT *, 1 + _record + coalesce(sum({newline_count}) OVER (
-                ORDER BY _record ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS _provisional
-            FROM {table}_read)
-        SELECT base._provisional + (SELECT count(*) FROM r WHERE r.q <= base._provisional) AS _line,
-               {renamed}
-        FROM base ORDER BY _record"""
+        f"""CREATE OR REPLACE TEMP TABLE {source.rejects_table} AS
+        SELECT DISTINCT ON (line) line, csv_line, error_message FROM csv_rejects ORDER BY line"""
     )
-    con.execute(f"DROP TABLE {table}_read; DROP TABLE IF EXISTS {rej_table}; DROP TABLE IF EXISTS {rej_scan}")
-    rejects = con.execute(f"SELECT count(*) FROM {table}_broken").fetchone()[0]
-    return CsvTable(columns, encoding, delimiter, rejects_table=f"{table}_broken", rejects=rejects)
+    drop_rejects(con)
+    source.rejects = con.execute(f"SELECT count(*) FROM {source.rejects_table}").fetchone()[0]
+    return source.rejects
+
+
+def line_numbers(con: duckdb.DuckDBPyConnection, source: CsvSource, newlines: bool) -> str:
+    """SQL for view `checked` over `stage` with `_rec` (record number, from 0) and `_line` (physical line).
+
+    The record number is `row_number() OVER ()` over the staging table, which DuckDB keeps in file order (and
+    computes in the scan). Physical line = header + record number + quoted newlines before it + rejected lines
+    before it (a rejected line at physical line r, the j-th reject, sits where record r - j would otherwise be).
+    Without quoted newlines and rejects that is record + 2; otherwise the two corrections are step functions
+    of the record number, joined on with ASOF joins over the few records that carry them.
+    """
+    numbered = "SELECT row_number() OVER () - 1 AS _rec, * FROM stage"
+    if not newlines and not source.rejects:
+        return f"SELECT _rec, _rec + 2 AS _line, * EXCLUDE (_rec) FROM ({numbered})"
+    provisional = "SELECT rec, rec + 2 AS prov FROM (SELECT row_number() OVER () - 1 AS rec FROM stage)"
+    if newlines:
+        provisional = """SELECT s.rec, s.rec + 2 + coalesce(nl.cum, 0) AS prov
+            FROM (SELECT row_number() OVER () - 1 AS rec FROM stage) s
+            ASOF LEFT JOIN (SELECT rec + 1 AS rec0, sum(_nl) OVER (ORDER BY rec) AS cum
+                            FROM (SELECT row_number() OVER () - 1 AS rec, _nl FROM stage) WHERE _nl > 0) nl
+            ON s.rec >= nl.rec0"""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE stage_lines AS
+        WITH rj AS (SELECT q, max(j) AS n FROM (
+                        SELECT line - row_number() OVER (ORDER BY line) + 1 AS q, row_number() OVER (ORDER BY line) AS j
+                        FROM {source.rejects_table}) GROUP BY q),
+             pv AS ({provisional})
+        SELECT pv.rec, pv.prov + coalesce(rj.n, 0) AS line FROM pv ASOF LEFT JOIN rj ON pv.prov >= rj.q"""
+    )
+    return (f"SELECT s._rec, l.line AS _line, s.* EXCLUDE (_rec) FROM ({numbered}) s "
+            "JOIN stage_lines l ON l.rec = s._rec")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,15 @@ import duckdb
 
 from ingest import parse_sql as p
 from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, Kind, RecordType, record_type_for_filename
-from ingest.csv_reader import CsvOptions, UnreadableFile, read_csv_table
-from ingest.validate import build_checked, flag_unknown_references
+from ingest.csv_reader import CsvOptions, CsvSource, UnreadableFile, collect_rejects, line_numbers, open_csv
+from ingest.validate import (
+    Relation,
+    build_stage,
+    duplicate_reason_sql,
+    find_duplicate_keys,
+    flags_with_references,
+    raw_text_sql,
+)
 from ingest.warehouse import column_definitions
 
 
@@ -51,10 +59,10 @@ def looks_like_identifier(column: str) -> bool:
     return any(hint in column for hint in IDENTIFIER_COLUMN_HINTS)
 
 
-def _prepare_src(con: duckdb.DuckDBPyConnection, rt: RecordType, table: str, columns: list[str], path: Path) -> tuple[
-    list[str], list[str]
+def _source_columns(rt: RecordType, columns: list[str], raw_columns: list[str], path: Path) -> tuple[
+    dict[str, str], list[str]
 ]:
-    """Temp table `src`: contract columns (missing optional ones as NULL), `_line`, and the clinic's `_tz`."""
+    """Contract column -> its column in the source (first of the same normalised name), and the warnings."""
     warnings = []
     contract = set(rt.column_names)
     extras = [c for c in columns if c not in contract and c != "_line"]
@@ -69,19 +77,10 @@ def _prepare_src(con: duckdb.DuckDBPyConnection, rt: RecordType, table: str, col
             f"{path}: required column(s) {', '.join(missing_required)} missing from the header "
             f"(found: {', '.join(columns)}). Add them to the export, or check that the file is a {rt.name} file."
         )
-    present = [c for c in rt.column_names if c in columns]
-    select = ", ".join(
-        f"t.{p.q(c)}" if c in columns else f"NULL::VARCHAR AS {p.q(c)}" for c in rt.column_names
-    )
-    if rt.name == "clinics":
-        tz = "(SELECT z.name FROM pg_timezone_names() z WHERE z.name = trim(t.timezone))"
-        join = ""
-    elif "clinic_id" in contract:
-        tz = "c.timezone"
-        join = "LEFT JOIN raw.clinics c ON c._is_current AND c.clinic_id = trim(t.clinic_id)"
-    else:
-        tz, join = "NULL::VARCHAR", ""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE src AS SELECT t._line, {select}, {tz} AS _tz FROM {table} t {join}")
+    present: dict[str, str] = {}
+    for name, raw in zip(columns, raw_columns, strict=True):
+        if name in contract:
+            present.setdefault(name, raw)
     return present, warnings
 
 
@@ -94,42 +93,78 @@ def _key_match(rt: RecordType, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{p.q(k)} IS NOT DISTINCT FROM {right}.{p.q(k)}" for k in rt.key)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict) -> tuple[int, int, int]:
-    """Insert new or changed versions, supersede the old ones. Returns (new, unchanged, superseded)."""
+def _ok_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int) -> str:
+    """The rows to load from view `checked`: valid, not an earlier duplicate, with their final flags and hash."""
+    joins, flags = flags_with_references(rt, "c")
+    values = []
+    for col in rt.columns:
+        value = f"c.{p.q(col.name)}"
+        if col.kind is Kind.BOOLEAN:
+            value = p.fill_ticked_blank(value, ticked.get(col.name))
+        values.append(f"{value} AS {p.q(col.name)}")
+        if col.kind is Kind.TIMESTAMP:
+            values.append(f"c.{p.q(col.name + '_local')}")
+    not_dup = ""
+    if dups:
+        joins += " LEFT JOIN dup_lines d ON d.line = c._line"
+        not_dup = " AND d.line IS NULL"
+    return f"""SELECT *, {_row_hash_sql(rt)} AS _row_hash FROM (
+        SELECT {', '.join(values)}, {flags} AS _flags, c._line FROM checked c {joins}
+        WHERE c._reasons IS NULL{not_dup})"""
+
+
+def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_rows: str) -> tuple[int, int, int, int]:
+    """Insert new or changed versions, supersede the old ones. Returns (new, unchanged, superseded, flagged)."""
     target = f"raw.{p.q(rt.name)}"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ok AS SELECT *, {_row_hash_sql(rt)} AS _row_hash
-        FROM checked WHERE len(_reasons) = 0"""
-    )
+    data_cols = [n for n, _ in column_definitions(rt) if not n.startswith("_")]
+    cols = ", ".join(p.q(c) for c in data_cols)
+    insert = f"""INSERT INTO {target} ({cols}, _flags, _row_hash, _is_current, _superseded_by_batch, _source_file,
+                                   _source_line, _file_hash, _batch_id, _ingested_at)
+        SELECT {cols}, _flags, _row_hash, true, NULL, $file, _line, $hash, $batch, $now FROM {{rows}}"""
+    if not con.execute(f"SELECT count(*) FROM {target} WHERE _is_current").fetchone()[0]:
+        # Nothing current to compare with or supersede (a first load): every valid row is new.
+        new = con.execute(insert.format(rows=f"({ok_rows})"), lineage).fetchone()[0]
+        flagged = con.execute(
+            f"SELECT count(*) FROM {target} WHERE _batch_id = $batch AND _file_hash = $hash AND len(_flags) > 0",
+            {"batch": lineage["batch"], "hash": lineage["hash"]},
+        ).fetchone()[0]
+        return new, 0, 0, flagged
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ok AS {ok_rows}")
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE new_rows AS SELECT ok.* FROM ok WHERE NOT EXISTS (
             SELECT 1 FROM {target} r
             WHERE r._is_current AND r._row_hash = ok._row_hash AND {_key_match(rt, 'r', 'ok')})"""
     )
-    ok, new = con.execute("SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM new_rows)").fetchone()
+    ok, new, flagged = con.execute(
+        "SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM new_rows), "
+        "(SELECT count(*) FROM ok WHERE len(_flags) > 0)").fetchone()
     superseded = con.execute(
         f"""UPDATE {target} SET _is_current = false, _superseded_by_batch = $batch
         WHERE _is_current AND EXISTS (SELECT 1 FROM new_rows n WHERE {_key_match(rt, target, 'n')})""",
         {"batch": lineage["batch"]},
     ).fetchone()[0]
-    data_cols = [n for n, _ in column_definitions(rt) if not n.startswith("_")]
-    cols = ", ".join(p.q(c) for c in data_cols)
-    con.execute(
-        f"""INSERT INTO {target} ({cols}, _flags, _row_hash, _is_current, _superseded_by_batch, _source_file,
-                                   _source_line, _file_hash, _batch_id, _ingested_at)
-        SELECT {cols}, _flags, _row_hash, true, NULL, $file, _line, $hash, $batch, $now FROM new_rows""",
-        lineage,
-    )
-    return new, ok - new, superseded
+    con.execute(insert.format(rows="new_rows"), lineage)
+    return new, ok - new, superseded, flagged
 
 
-def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, rejects_table: str | None,
-                columns: list[str], delimiter: str) -> None:
+def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, dups: int, raw_again: str | None,
+                rejects_table: str | None, columns: list[str], delimiter: str) -> None:
+    rows = "SELECT _line, _reasons AS reasons, _raw_text AS raw_text FROM checked WHERE _reasons IS NOT NULL"
+    if dups:
+        # Rows quarantined as earlier duplicates were valid when staged: their masked text is read again.
+        again = (f"LEFT JOIN (SELECT row_number() OVER () - 1 AS rec, _raw_text FROM {raw_again}) ra ON ra.rec = c._rec"
+                 if raw_again else "")
+        raw_text = "coalesce(c._raw_text, ra._raw_text)" if raw_again else "c._raw_text"
+        dup = duplicate_reason_sql(rt, "c")
+        rows = f"""SELECT c._line, CASE WHEN d.line IS NULL THEN c._reasons WHEN c._reasons IS NULL THEN [{dup}]
+                          ELSE list_append(c._reasons, {dup}) END AS reasons, {raw_text} AS raw_text
+                   FROM checked c LEFT JOIN dup_lines d ON d.line = c._line {again}
+                   WHERE c._reasons IS NOT NULL OR d.line IS NOT NULL"""
     con.execute(
-        """INSERT INTO raw.quarantine
-        SELECT $batch, $file, $hash, _line, $rt, _reasons[1].code, list_transform(_reasons, lambda r: r.code),
-               array_to_string(list_transform(_reasons, lambda r: r.message), '; '), _raw_text, $now
-        FROM checked WHERE len(_reasons) > 0""",
+        f"""INSERT INTO raw.quarantine
+        SELECT $batch, $file, $hash, _line, $rt, reasons[1].code, list_transform(reasons, lambda r: r.code),
+               array_to_string(list_transform(reasons, lambda r: r.message), '; '), raw_text, $now
+        FROM ({rows})""",
         lineage | {"rt": rt.name},
     )
     if rejects_table:
@@ -149,7 +184,7 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, r
 
 @dataclass
 class SourceTable:
-    """One record type's rows from one file, as an all-VARCHAR temp table with `_line`."""
+    """One record type's rows from one file: an all-VARCHAR temp table with `_line`, or a CSV read in place."""
 
     record_type: str
     table: str
@@ -157,8 +192,7 @@ class SourceTable:
     format: str
     encoding: str | None = None
     delimiter: str = ","
-    rejects_table: str | None = None
-    rejects: int = 0
+    csv: CsvSource | None = None
 
 
 MESSAGE_FORMATS = {".hl7": "hl7v2", ".hl7v2": "hl7v2", ".json": "fhir", ".ndjson": "fhir"}
@@ -178,24 +212,78 @@ def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_typ
     return row[0] if row else None
 
 
+TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
+                "TABLE ok", "TABLE new_rows")
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection, *more_tables: str | None) -> None:
+    """Free the staging memory as soon as a source is loaded."""
+    for kind_name in (*TEMP_OBJECTS, *(f"TABLE {t}" for t in more_tables if t)):
+        kind, name = kind_name.split()
+        con.execute(f"DROP {kind} IF EXISTS temp.main.{name}")
+
+
+def _stage(con: duckdb.DuckDBPyConnection, rt: RecordType, src: SourceTable, present: dict[str, str]
+           ) -> tuple[Relation, int]:
+    """Build `stage` and view `checked` (with `_rec`, the stage row, and `_line`); returns (relation, rejects)."""
+    names = [c for c in rt.column_names if c in present]
+    if src.csv is None:
+        rel = Relation(src.table, present, src.columns, "_line")
+        build_stage(con, rt, rel, names, src.delimiter)
+        con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT row_number() OVER () - 1 AS _rec, * FROM stage")
+        return rel, 0
+    rel = src.csv.relation(present)
+    try:
+        build_stage(con, rt, rel, names, src.delimiter)
+    except duckdb.Error as exc:
+        raise src.csv.unreadable(exc) from exc
+    rejects = collect_rejects(con, src.csv)
+    newlines = rel.count_newlines and con.execute("SELECT coalesce(max(_nl), 0) > 0 FROM stage").fetchone()[0]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {line_numbers(con, src.csv, newlines)}")
+    return rel, rejects
+
+
+def _read_raw_text_again(con: duckdb.DuckDBPyConnection, rt: RecordType, src: SourceTable, rel: Relation) -> None:
+    """Temp table `stage_raw`: every source row's masked text, in source order (row for row with `stage`).
+
+    Only when a file repeats a key: the stage keeps the text of invalid rows only.
+    """
+    names = [c for c in rt.column_names if c in rel.columns]
+    cols = ", ".join(f"src0.{p.q(rel.columns[c])} AS {p.ref('raw', c)}" for c in names)
+    relation = src.csv.read_csv("csv_rejects_again", "csv_scans_again") if src.csv else rel.sql
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE stage_raw AS
+        SELECT {raw_text_sql(rt, names, src.delimiter)} AS _raw_text FROM (SELECT {cols} FROM {relation} AS src0)""",
+                rel.params or {})
+    con.execute("DROP TABLE IF EXISTS csv_rejects_again; DROP TABLE IF EXISTS csv_scans_again")
+
+
 def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, lineage: dict, status: str) -> FileResult:
-    """Validate and merge one source table; the caller owns the transaction."""
+    """Validate and merge one source; the caller owns the transaction."""
     rt = RECORD_TYPES[src.record_type]
-    present, warnings = _prepare_src(con, rt, src.table, src.columns, path)
-    build_checked(con, rt, present, src.delimiter)
-    flag_unknown_references(con, rt)
+    raw_columns = src.csv.raw_columns if src.csv else src.columns
+    present, warnings = _source_columns(rt, src.columns, raw_columns, path)
+    rel, rejects = _stage(con, rt, src, present)
+    ticks = [c.name for c in rt.columns if c.kind is Kind.BOOLEAN]
+    stats = con.execute(
+        "SELECT count(*)" + "".join(f", bool_or({p.ref('x', c)})" for c in ticks) + " FROM stage").fetchone()
+    staged, ticked = stats[0], dict(zip(ticks, stats[1:], strict=True))
+    dups = find_duplicate_keys(con, rt)
+    if dups:
+        _read_raw_text_again(con, rt, src, rel)
     result = FileResult(str(path), rt.name, status, warnings=warnings)
-    result.rows_new, result.rows_unchanged, result.rows_superseded = _merge(con, rt, lineage)
-    _quarantine(con, rt, lineage, src.rejects_table, src.columns, src.delimiter)
+    result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
+        con, rt, lineage, _ok_rows_sql(rt, ticked, dups))
+    rejects_table = src.csv.rejects_table if src.csv else None
+    _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns, src.delimiter)
+    _drop_temp(con, rejects_table)
     result.rows_loaded = result.rows_new + result.rows_unchanged
-    result.rows_flagged = con.execute("SELECT count(*) FROM ok WHERE len(_flags) > 0").fetchone()[0]
     result.top_reasons = con.execute(
         "SELECT reason_code, count(*) FROM raw.quarantine WHERE batch_id = $b AND file_hash = $h AND record_type = $rt "
         "GROUP BY 1 ORDER BY 2 DESC, 1",
         {"b": lineage["batch"], "h": lineage["hash"], "rt": rt.name},
     ).fetchall()
     result.rows_quarantined = sum(n for _, n in result.top_reasons)
-    result.rows_read = con.execute("SELECT count(*) FROM src").fetchone()[0] + src.rejects
+    result.rows_read = staged + rejects
     _log(con, result, lineage, src.format, src.encoding, src.delimiter)
     if result.rows_read != result.rows_loaded + result.rows_quarantined:
         raise AssertionError(f"{path}: reconciliation failed: {result}")
@@ -217,16 +305,16 @@ def _log(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict, fmt:
 
 
 def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path, record_type: str | None,
-                 options: CsvOptions | None) -> list[SourceTable]:
+                 options: CsvOptions | None, stack: ExitStack) -> list[SourceTable]:
+    """The CSV as a source read in place by the validation (a transcoded copy lives as long as `stack`)."""
     record_type = record_type or record_type_for_filename(path.name)
     if record_type not in RECORD_TYPES:
         raise UnreadableFile(
             f"{path}: cannot tell the record type from the file name. Name it <type>_<anything>.csv "
             f"(types: {', '.join(RECORD_TYPES)}) or pass --type."
         )
-    table = read_csv_table(con, path, "src_in", options)
-    return [SourceTable(record_type, "src_in", table.columns, "csv", table.encoding, table.delimiter,
-                        table.rejects_table, table.rejects)]
+    csv = stack.enter_context(open_csv(con, path, options))
+    return [SourceTable(record_type, "", csv.columns, "csv", csv.encoding, csv.delimiter, csv)]
 
 
 def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clinic_id: str | None
@@ -287,32 +375,37 @@ def ingest_file(
         file_hash = file_sha256(path)
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot be read ({exc.strerror}). Check the path and permissions.") from exc
-    if fmt == "csv":
-        sources, skipped = _csv_sources(con, path, record_type, options), []
-    elif fmt == "mimic-iv":
-        from ingest.mimic_iv import mimic_sources
+    with ExitStack() as stack:
+        if fmt == "csv":
+            sources, skipped = _csv_sources(con, path, record_type, options, stack), []
+        elif fmt == "mimic-iv":
+            from ingest.mimic_iv import mimic_sources
 
-        sources, skipped = mimic_sources(con, path, clinic_id), []
-    else:
-        sources, skipped = _message_sources(con, path, fmt, clinic_id)
-    lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}
-    status = "dry_run" if dry_run else "loaded"
-    results = []
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for src in sources:
-            done = _already_ingested(con, file_hash, src.record_type)
-            if done is not None:
-                results.append(FileResult(str(path), src.record_type, "already_ingested", rows_read=done,
-                                          message="this exact file was ingested before; nothing changed"))
-                continue
-            results.append(_load_one(con, src, path, lineage, status))
-        if skipped and _already_ingested(con, file_hash, "message") is None:
-            results.append(_quarantine_skipped(con, path, skipped, lineage, fmt, status))
-        con.execute("ROLLBACK" if dry_run else "COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+            sources, skipped = mimic_sources(con, path, clinic_id), []
+        else:
+            sources, skipped = _message_sources(con, path, fmt, clinic_id)
+        lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}
+        status = "dry_run" if dry_run else "loaded"
+        results = []
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for src in sources:
+                done = _already_ingested(con, file_hash, src.record_type)
+                if done is not None:
+                    results.append(FileResult(str(path), src.record_type, "already_ingested", rows_read=done,
+                                              message="this exact file was ingested before; nothing changed"))
+                    continue
+                results.append(_load_one(con, src, path, lineage, status))
+            if skipped and _already_ingested(con, file_hash, "message") is None:
+                results.append(_quarantine_skipped(con, path, skipped, lineage, fmt, status))
+            con.execute("ROLLBACK" if dry_run else "COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            for src in sources:  # message rows (with patient ids) live no longer than their file's load
+                if src.table:
+                    con.execute(f"DROP TABLE IF EXISTS temp.main.{p.q(src.table)}")
     return results
 
 

@@ -1,8 +1,11 @@
 """SQL expressions that turn one text column of the contract into its typed value, set-based in DuckDB.
 
-Each builder returns an expression over the all-VARCHAR input table `src` (with the clinic's IANA time zone
-in `src._tz`). A value that is present but does not parse becomes NULL here; `validate.py` compares the
-text with the parsed value to name the bad cell in the quarantine reason.
+The expressions are laid out in layers (`Stage`): each layer is one projection over the one before, so a
+value is computed once and referred to by name afterwards (DuckDB does not share a sub-expression between
+the branches of a CASE, and a timestamp is needed as a value, a parse check, a UTC and a local time). The
+first layer reads the source relation: per contract column `raw:<c>` (the text as read) and `txt:<c>`
+(trimmed, blank = NULL), and `_tz`, the clinic's IANA time zone. A value that is present but does not parse
+becomes NULL; `validate.py` compares the text with the parsed value to name the bad cell in the quarantine.
 """
 
 from __future__ import annotations
@@ -16,9 +19,17 @@ TRUE_WORDS = ("true", "t", "yes", "y", "ja", "j", "1", "x", "wahr")
 FALSE_WORDS = ("false", "f", "no", "n", "nein", "0", "falsch")
 OFFSET_PATTERN = r"(Z|[+-]\d{2}:?\d{2})$"
 
+# Layers of the staging projection (see `Stage`): 0 reads the source, the last ones build reasons and flags.
+READ, PARSE, SANE, OFFSET, CONVERT, UTC, VALUE, CHECK, BAD = range(9)
+
 
 def q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def ref(kind: str, col: str) -> str:
+    """The staging name of one derived value of a column: raw, txt, val, local, ok, x, ..."""
+    return q(f"{kind}:{col}")
 
 
 def _quoted(values: tuple[str, ...]) -> str:
@@ -29,110 +40,146 @@ def _list(values: tuple[str, ...]) -> str:
     return f"[{_quoted(values)}]"
 
 
-def _in(values: tuple[str, ...]) -> str:
-    return f"({_quoted(values)})"
+def _one_of(expr: str, values: tuple[str, ...]) -> str:
+    """`expr IN (values)` written out: DuckDB plans a long IN list as a join, which would lose the row order."""
+    return "(" + " OR ".join(f"{expr} = '" + v.replace("'", "''") + "'" for v in values) + ")"
 
 
-def text(col: str) -> str:
+class Stage:
+    """Named SQL expressions in layers; an expression may refer to names of earlier layers only."""
+
+    def __init__(self) -> None:
+        self.layers: list[dict[str, str]] = [{} for _ in range(BAD + 1)]
+
+    def add(self, layer: int, name: str, expr: str) -> str:
+        self.layers[layer][name] = expr
+        return q(name)
+
+    def sql(self, relation: str, final: list[str]) -> str:
+        """SELECT `final` over the layers, the first of which reads `relation` (aliased `src0`)."""
+        first = ", ".join(f"{e} AS {q(n)}" for n, e in self.layers[READ].items())
+        query = f"SELECT {first} FROM {relation} AS src0"
+        for i, layer in enumerate(self.layers[READ + 1:], start=1):
+            if layer:
+                query = f"SELECT *, {', '.join(f'{e} AS {q(n)}' for n, e in layer.items())} FROM ({query}) AS l{i}"
+        return f"SELECT {', '.join(final)} FROM ({query}) AS stage_src"
+
+
+def text(raw_sql: str) -> str:
     """Trimmed text; blank is NULL."""
-    return f"nullif(trim(src.{q(col)}), '')"
+    return f"nullif(trim({raw_sql}), '')"
 
 
 def _sane_year(expr: str) -> str:
-    # Two-digit years parsed by %Y land in year 0026; MIMIC's shifted dates reach 2202.
+    # Two-digit years parsed by %Y land in year 0026; MIMIC's shifted dates reach 2202. `expr` is a name.
     return f"CASE WHEN year({expr}) BETWEEN 1900 AND 2300 THEN {expr} END"
 
 
-def naive_timestamp(col: str) -> str:
-    t = text(col)
+def naive_timestamp(stage: Stage, col: str) -> str:
+    """The text as a wall-clock time, offsets ignored (NULL if it is no date with a time of day)."""
+    t = ref("txt", col)
     parsed = f"coalesce(try_cast({t} AS TIMESTAMP), try_strptime({t}, {_list(LOCAL_TIMESTAMP_FORMATS)}))"
     # A date without a time of day is not a timestamp: midnight would invent intervals.
-    return _sane_year(f"CASE WHEN contains({t}, ':') THEN {parsed} END")
+    nv = stage.add(PARSE, f"nv:{col}", f"CASE WHEN contains({t}, ':') THEN {parsed} END")
+    return stage.add(SANE, f"naive:{col}", _sane_year(nv))
 
 
-def timestamp_utc(col: str) -> str:
-    """UTC wall time: offsets are honoured; naive text is the clinic's local time (`src._tz`).
+def _utc_wall(instant: str) -> str:
+    """timezone('UTC', instant) without ICU: a TIMESTAMPTZ is UTC microseconds, so take them as they are."""
+    return f"make_timestamp(epoch_us({instant}))"
+
+
+def timestamp_utc(stage: Stage, col: str) -> tuple[str, str]:
+    """UTC wall time, and whether the text parses at all. Offsets are honoured; naive text is the clinic's
+    local time (`_tz`).
 
     DST: a local time in the spring gap is moved forward by the gap (02:30 -> 03:30 CEST); a repeated autumn
     hour takes its second, standard-time occurrence (02:40 -> 02:40 CET = 01:40 UTC). That is ICU's rule in
     DuckDB, pinned by tests/test_lab_dst.py and tests/test_ingest_csv.py — resolved, never an error. An export
     that must be exact in that hour should carry offsets.
+
+    Also adds `local:<col>`, the clinic's wall-clock time of the same instant (for hour-of-day and
+    calendar-day grouping). Two ICU conversions per value (local -> instant -> local wall clock); the UTC
+    wall time of an instant is read off directly.
     """
-    t = text(col)
-    with_offset = f"timezone('UTC', try_cast({t} AS TIMESTAMPTZ))"
-    naive_local = f"timezone('UTC', timezone(src._tz, {naive_timestamp(col)}))"
-    return _sane_year(f"CASE WHEN regexp_matches({t}, '{OFFSET_PATTERN}') THEN {with_offset} ELSE {naive_local} END")
+    t = ref("txt", col)
+    off = stage.add(PARSE, f"off:{col}", f"regexp_matches({t}, '{OFFSET_PATTERN}')")
+    naive = naive_timestamp(stage, col)
+    # The text read with its offset: needed for offset text, and to tell "parses" for text the naive forms miss.
+    wz = stage.add(OFFSET, f"wz:{col}", f"CASE WHEN {off} OR {naive} IS NULL THEN try_cast({t} AS TIMESTAMPTZ) END")
+    wo = stage.add(CONVERT, f"wo:{col}", _utc_wall(wz))
+    instant = stage.add(CONVERT, f"inst:{col}", f"CASE WHEN {off} THEN {wz} ELSE timezone(\"_tz\", {naive}) END")
+    ok = stage.add(UTC, f"ok:{col}", f"coalesce({naive}, {_sane_year(wo)}) IS NOT NULL")
+    utc = stage.add(UTC, f"utc:{col}", _utc_wall(instant))
+    value = stage.add(VALUE, f"val:{col}", _sane_year(utc))
+    stage.add(VALUE, f"local:{col}",
+              f"CASE WHEN year({utc}) BETWEEN 1900 AND 2300 THEN timezone(\"_tz\", {instant}) END")
+    return value, ok
 
 
-def timestamp_local(col: str) -> str:
-    """The clinic's wall-clock time of the same instant (for hour-of-day and calendar-day grouping)."""
-    return f"timezone(src._tz, timezone('UTC', {timestamp_utc(col)}))"
+def date(stage: Stage, col: str) -> str:
+    t = ref("txt", col)
+    parsed = stage.add(PARSE, f"dv:{col}", f"coalesce(try_cast({t} AS DATE), "
+                                           f"CAST(try_strptime({t}, {_list(LOCAL_DATE_FORMATS)}) AS DATE))")
+    return stage.add(SANE, f"val:{col}", _sane_year(parsed))
 
 
-def date(col: str) -> str:
-    t = text(col)
-    return _sane_year(f"coalesce(try_cast({t} AS DATE), CAST(try_strptime({t}, {_list(LOCAL_DATE_FORMATS)}) AS DATE))")
+def time_of_day(stage: Stage, col: str) -> str:
+    t = ref("txt", col)
+    return stage.add(PARSE, f"val:{col}", f"coalesce(try_cast({t} AS TIME), try_cast(replace({t}, '.', ':') AS TIME))")
 
 
-def time_of_day(col: str) -> str:
-    t = text(col)
-    return f"coalesce(try_cast({t} AS TIME), try_cast(replace({t}, '.', ':') AS TIME))"
+def integer(stage: Stage, col: str) -> str:
+    return stage.add(PARSE, f"val:{col}", f"try_cast({ref('txt', col)} AS BIGINT)")
 
 
-def integer(col: str) -> str:
-    return f"try_cast({text(col)} AS BIGINT)"
-
-
-def decimal(col: str) -> str:
+def decimal(stage: Stage, col: str) -> str:
     """Decimal point or decimal comma; with both, the comma is the decimal mark (German `1.234,5`)."""
-    t = text(col)
+    t = ref("txt", col)
     german = f"replace(replace({t}, '.', ''), ',', '.')"
-    return f"try_cast(CASE WHEN contains({t}, ',') THEN {german} ELSE {t} END AS DOUBLE)"
+    value = f"try_cast(CASE WHEN contains({t}, ',') THEN {german} ELSE {t} END AS DOUBLE)"
+    return stage.add(PARSE, f"val:{col}", value)
 
 
-def boolean(col: str) -> str:
-    """true/false, yes/no, ja/nein, 1/0; in an `x`-ticked column a blank cell means false."""
-    t = f"lower({text(col)})"
-    ticked_column = f"bool_or(lower(trim(src.{q(col)})) = 'x') OVER ()"
-    return (
-        f"CASE WHEN {t} IN {_in(TRUE_WORDS)} THEN true WHEN {t} IN {_in(FALSE_WORDS)} THEN false "
-        f"WHEN {t} IS NULL AND {ticked_column} THEN false END"
-    )
+def boolean(stage: Stage, col: str) -> str:
+    """true/false, yes/no, ja/nein, 1/0. In an `x`-ticked column a blank cell means false: `x:<col>` marks the
+    ticks, and the loader fills blanks with false when any row of the file has one (`fill_ticked_blank`)."""
+    lw = stage.add(PARSE, f"lw:{col}", f"lower({ref('txt', col)})")
+    stage.add(SANE, f"x:{col}", f"{lw} = 'x'")
+    return stage.add(SANE, f"val:{col}",
+                     f"CASE WHEN {_one_of(lw, TRUE_WORDS)} THEN true WHEN {_one_of(lw, FALSE_WORDS)} THEN false END")
 
 
-def enum(col: Column) -> str:
-    t = f"lower({text(col.name)})"
-    return f"CASE WHEN {t} IN {_in(col.allowed)} THEN {t} END"
+def fill_ticked_blank(value: str, ticked: bool | None) -> str:
+    """A loaded row's boolean: blank (NULL) is false in a column where some row of the file says `x`."""
+    return f"coalesce({value}, false)" if ticked else value
 
 
-def parses(col: Column) -> str:
-    """True when the column's text parses, whatever the clinic's time zone (which is checked separately)."""
-    if col.kind is Kind.TIMESTAMP:
-        t = text(col.name)
-        with_offset = _sane_year(f"timezone('UTC', try_cast({t} AS TIMESTAMPTZ))")
-        return f"coalesce({naive_timestamp(col.name)}, {with_offset}) IS NOT NULL"
-    return f"({typed(col)}) IS NOT NULL"
+def enum(stage: Stage, col: Column) -> str:
+    lw = stage.add(PARSE, f"lw:{col.name}", f"lower({ref('txt', col.name)})")
+    return stage.add(SANE, f"val:{col.name}", f"CASE WHEN {_one_of(lw, col.allowed)} THEN {lw} END")
 
 
-def typed(col: Column) -> str:
-    """The parsed value of a non-patient column (patient ids are pseudonymised instead)."""
+def typed(stage: Stage, col: Column) -> tuple[str, str]:
+    """Add the parsed value of a non-patient column to `stage`; return (value, parses) as SQL over its names."""
     match col.kind:
         case Kind.TIMESTAMP:
-            return timestamp_utc(col.name)
+            return timestamp_utc(stage, col.name)
         case Kind.DATE:
-            return date(col.name)
+            value = date(stage, col.name)
         case Kind.TIME:
-            return time_of_day(col.name)
+            value = time_of_day(stage, col.name)
         case Kind.INTEGER:
-            return integer(col.name)
+            value = integer(stage, col.name)
         case Kind.DECIMAL:
-            return decimal(col.name)
+            value = decimal(stage, col.name)
         case Kind.BOOLEAN:
-            return boolean(col.name)
+            value = boolean(stage, col.name)
         case Kind.ENUM:
-            return enum(col)
+            value = enum(stage, col)
         case _:
-            return text(col.name)
+            value = ref("txt", col.name)
+    return value, f"({value}) IS NOT NULL"
 
 
 SQL_TYPES = {

@@ -1,12 +1,20 @@
-"""Set-based validation of one input table against its record type, in a single DuckDB statement.
+"""Set-based validation of one source against its record type: one DuckDB statement builds the staging table.
 
-Input: temp table `src` (contract columns as VARCHAR, `_line`, `_tz`). Output: temp table `checked` with the
-typed contract columns, `<ts>_local` times, `_reasons` (why a row must be quarantined: a list of
-{code, message}), `_flags` (loaded, but flagged) and `_raw_text` (the input row with patient identifiers
-masked, for the quarantine). Messages are written for the clerk who has to fix the export.
+Input: a relation (DuckDB's CSV reader over the file, or a temp table of message rows with `_line`) with the
+columns as text. Output: temp table `stage`, one row per source row in source order, with the typed contract
+columns, `<ts>_local` times, `_reasons` (why a row must be quarantined: a list of {code, message}; NULL for
+a valid row), `_flags` (loaded, but flagged: impossible timelines; unknown references are added by the
+loader), `_raw_text` (the input row with patient identifiers masked, only for quarantined rows) and
+`x:<col>` (ticks in boolean columns). Messages are written for the clerk who has to fix the export.
+
+The statement reads the relation as its only table, so DuckDB keeps the source order (CSV rows are read in
+parallel and still land in file order: `row_number() OVER ()` over `stage` is the record number). That is
+why the clinic's time zone is looked up in a map bound as a session variable rather than joined.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import duckdb
 
@@ -26,6 +34,18 @@ EXPECTED_FORMAT = {
 }
 
 
+@dataclass
+class Relation:
+    """What the staging statement reads."""
+
+    sql: str  # a FROM item: read_csv(...) or a temp table name
+    columns: dict[str, str]  # contract column present in the source -> its column name in the relation
+    all_columns: list[str]  # every column of the relation (quoted newlines are counted over all of them)
+    line_column: str | None = None  # a column with the line / message number; None = from the record order
+    count_newlines: bool = False  # add `_nl`, the quoted newlines in each record (a CSV with quotes)
+    params: dict | None = None
+
+
 def _sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
@@ -34,110 +54,182 @@ def _reason(code: str, message_sql: str) -> str:
     return f"{{'code': {_sql_str(code)}, 'message': {message_sql}}}"
 
 
-def _cell_checks(rt: RecordType, col: Column) -> list[str]:
-    """CASE expressions yielding a reason struct or NULL for one column."""
-    t = p.text(col.name)
+def _cell_checks(col: Column, value: str, parses: str) -> list[tuple[str, str]]:
+    """(condition, reason struct) pairs for one column."""
+    t = p.ref("txt", col.name)
     checks = []
     if col.required:
         msg = _sql_str(f"required column '{col.name}' is empty: fill it in the source system and export again")
-        checks.append(f"CASE WHEN {t} IS NULL THEN {_reason('missing_required', msg)} END")
+        checks.append((f"{t} IS NULL", _reason("missing_required", msg)))
     if col.kind in EXPECTED_FORMAT:
         shown = f"replace({t}, '''', '')"
         msg = (
             f"{_sql_str(col.name + ' ')} || '''' || {shown} || '''' || "
             f"{_sql_str(' is not ' + EXPECTED_FORMAT[col.kind])}"
         )
-        parses = p.parses(col)
-        checks.append(f"CASE WHEN {t} IS NOT NULL AND NOT ({parses}) THEN {_reason('bad_' + col.kind.value, msg)} END")
+        checks.append((f"{t} IS NOT NULL AND NOT ({parses})", _reason("bad_" + col.kind.value, msg)))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.allowed)
         msg = f"{_sql_str(col.name + ' ')} || '''' || {t} || '''' || {_sql_str(' is not one of: ' + allowed)}"
         wildcard = f" AND {t} <> {_sql_str(col.wildcard)}" if col.wildcard else ""
-        checks.append(
-            f"CASE WHEN {t} IS NOT NULL AND ({p.typed(col)}) IS NULL{wildcard} THEN {_reason('bad_enum', msg)} END"
-        )
+        checks.append((f"{t} IS NOT NULL AND ({value}) IS NULL{wildcard}", _reason("bad_enum", msg)))
     return checks
 
 
-def _value_expr(col: Column) -> str:
-    if col.kind is Kind.PATIENT_ID:
-        return hmac_sql(f"src.{p.q(col.name)}")
-    return p.typed(col)
-
-
-def _flag_exprs(rt: RecordType) -> list[str]:
-    flags = []
-    for earlier, later, flag in rt.timeline:
-        flags.append(
-            f"CASE WHEN {p.timestamp_utc(later)} < {p.timestamp_utc(earlier)} THEN {_sql_str(flag)} END"
-        )
-    return flags
-
-
-def _raw_text(rt: RecordType, present: list[str], delimiter: str) -> str:
+def raw_text_sql(rt: RecordType, present: list[str], delimiter: str) -> str:
+    """The input row as text, patient identifiers masked (over the staging names `raw:<col>`)."""
     parts = []
     for name in present:
         col = rt.column(name)
-        parts.append(_sql_str(MASK) if col.kind is Kind.PATIENT_ID else f"coalesce(src.{p.q(name)}, '')")
+        parts.append(_sql_str(MASK) if col.kind is Kind.PATIENT_ID else f"coalesce({p.ref('raw', name)}, '')")
     return f"concat_ws({_sql_str(delimiter)}, {', '.join(parts)})"
 
 
-def build_checked(
-    con: duckdb.DuckDBPyConnection, rt: RecordType, present: list[str], delimiter: str = ","
-) -> None:
-    """Create temp table `checked` from temp table `src` (see module docstring)."""
-    values = []
+def _first_layer(stage: p.Stage, rt: RecordType, rel: Relation) -> None:
     for col in rt.columns:
-        values.append(f"{_value_expr(col)} AS {p.q(col.name)}")
-        if col.kind is Kind.TIMESTAMP:
-            values.append(f"{p.timestamp_local(col.name)} AS {p.q(col.name + '_local')}")
-    checks = [c for col in rt.columns for c in _cell_checks(rt, col)]
+        source = rel.columns.get(col.name)
+        raw = f"src0.{p.q(source)}" if source is not None else "NULL::VARCHAR"
+        stage.add(p.READ, f"raw:{col.name}", raw)
+        stage.add(p.READ, f"txt:{col.name}", p.text(raw))
     if rt.name == "clinics":
-        msg = "'timezone ''' || coalesce(src.timezone, '') || ''' is not an IANA time zone such as Europe/Berlin'"
-        checks.append(
-            "CASE WHEN nullif(trim(src.timezone), '') IS NOT NULL AND src._tz IS NULL "
-            f"THEN {_reason('bad_timezone', msg)} END"
-        )
+        tz = "getvariable('backoffice_tz_names')[trim(src0.{})]".format(p.q(rel.columns["timezone"])) \
+            if "timezone" in rel.columns else "NULL::VARCHAR"
+    elif "clinic_id" in rt.column_names and "clinic_id" in rel.columns:
+        tz = f"getvariable('backoffice_clinic_tz')[trim(src0.{p.q(rel.columns['clinic_id'])})]"
+    else:
+        tz = "NULL::VARCHAR"
+    stage.add(p.READ, "_tz", tz)
+    if rel.line_column:
+        stage.add(p.READ, "_line", f"src0.{p.q(rel.line_column)}")
+    if rel.count_newlines:
+        counts = [f"coalesce(length(src0.{p.q(c)}) - length(replace(src0.{p.q(c)}, chr(10), '')), 0)"
+                  for c in rel.all_columns]
+        stage.add(p.READ, "_nl", " + ".join(counts) or "0")
+
+
+def stage_sql(rt: RecordType, rel: Relation, present: list[str], delimiter: str) -> str:
+    """The SELECT behind temp table `stage` (see module docstring)."""
+    stage = p.Stage()
+    _first_layer(stage, rt, rel)
+    outputs = ["\"_line\""] if rel.line_column else []
+    checks: list[tuple[str, str]] = []
+    for col in rt.columns:
+        if col.kind is Kind.PATIENT_ID:
+            value, parses = p.ref("raw", col.name), ""
+        else:
+            value, parses = p.typed(stage, col)
+        checks.extend(_cell_checks(col, value, parses))
+        if col.kind is Kind.PATIENT_ID:
+            # Pseudonymised in the statement that reads it, and only for rows that will be loaded.
+            outputs.append(f"CASE WHEN \"_bad\" THEN NULL ELSE {hmac_sql(value)} END AS {p.q(col.name)}")
+        else:
+            outputs.append(f"{value} AS {p.q(col.name)}")
+        if col.kind is Kind.TIMESTAMP:
+            outputs.append(f"{p.ref('local', col.name)} AS {p.q(col.name + '_local')}")
+        if col.kind is Kind.BOOLEAN:
+            outputs.append(p.ref("x", col.name))
+    if rt.name == "clinics":
+        msg = "'timezone ''' || coalesce(" + p.ref("raw", "timezone") + ", '') || ''' is not an IANA time zone " \
+              "such as Europe/Berlin'"
+        checks.append((f"{p.ref('txt', 'timezone')} IS NOT NULL AND \"_tz\" IS NULL", _reason("bad_timezone", msg)))
     if rt.name != "clinics" and "clinic_id" in rt.column_names:
         msg = (
-            "'clinic ''' || coalesce(src.clinic_id, '') || ''' is not in the clinics master data: "
-            "ingest the clinics file first, or correct the clinic_id'"
+            "'clinic ''' || coalesce(" + p.ref("raw", "clinic_id") + ", '') || ''' is not in the clinics master "
+            "data: ingest the clinics file first, or correct the clinic_id'"
         )
-        checks.append(
-            f"CASE WHEN {p.text('clinic_id')} IS NOT NULL AND src._tz IS NULL THEN {_reason('unknown_clinic', msg)} END"
-        )
-    flags = _flag_exprs(rt)
-    reasons = f"list_filter([{', '.join(checks)}], lambda x: x IS NOT NULL)" if checks else "[]"
-    flag_list = f"list_filter([{', '.join(flags)}]::VARCHAR[], lambda x: x IS NOT NULL)" if flags else "[]::VARCHAR[]"
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE checked AS
-        SELECT src._line AS _line, {', '.join(values)},
-               {reasons} AS _reasons, {flag_list} AS _flags, {_raw_text(rt, present, delimiter)} AS _raw_text
-        FROM src"""
-    )
-    _mark_duplicate_keys(con, rt)
+        checks.append((f"{p.ref('txt', 'clinic_id')} IS NOT NULL AND \"_tz\" IS NULL", _reason("unknown_clinic", msg)))
+    conditions = [stage.add(p.CHECK, f"check:{i}", cond) for i, (cond, _) in enumerate(checks)]
+    bad = stage.add(p.BAD, "_bad", " OR ".join(conditions) if conditions else "false")
+    reasons = [f"CASE WHEN {c} THEN {r} END" for c, (_, r) in zip(conditions, checks, strict=True)]
+    outputs.append(f"CASE WHEN {bad} THEN list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) END AS _reasons"
+                   if reasons else "NULL::STRUCT(code VARCHAR, message VARCHAR)[] AS _reasons")
+
+    flags = []
+    for i, (earlier, later, flag) in enumerate(rt.timeline):
+        cond = stage.add(p.CHECK, f"flag:{i}", f"{p.ref('val', later)} < {p.ref('val', earlier)}")
+        flags.append((cond, flag))
+    if flags:
+        listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in flags)
+        outputs.append(f"CASE WHEN {' OR '.join(c for c, _ in flags)} THEN list_filter([{listed}]::VARCHAR[], "
+                       "lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END AS _flags")
+    else:
+        outputs.append("[]::VARCHAR[] AS _flags")
+    outputs.append(f"CASE WHEN {bad} THEN {raw_text_sql(rt, present, delimiter)} END AS _raw_text")
+    if rel.count_newlines:
+        outputs.append("\"_nl\"")
+    return stage.sql(rel.sql, outputs)
 
 
-def _mark_duplicate_keys(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
-    """Two valid rows with one key in one file: the last line wins, earlier ones are quarantined."""
+def bind_time_zones(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
+    """Session variables for `_tz`: the current clinics' time zones, or (for clinics) the IANA names.
+
+    A map, not a join, so that the staging statement reads only its source and keeps the source order.
+    """
+    if rt.name == "clinics":
+        con.execute("""SET VARIABLE backoffice_tz_names = (SELECT map(list(name), list(name))
+                       FROM (SELECT DISTINCT name FROM pg_timezone_names()))""")
+    elif "clinic_id" in rt.column_names:
+        con.execute("""SET VARIABLE backoffice_clinic_tz = (
+            SELECT coalesce(map(list(clinic_id), list(timezone)), MAP {}::MAP(VARCHAR, VARCHAR))
+            FROM (SELECT clinic_id, any_value(timezone) AS timezone FROM raw.clinics
+                  WHERE _is_current AND clinic_id IS NOT NULL GROUP BY clinic_id))""")
+
+
+def build_stage(con: duckdb.DuckDBPyConnection, rt: RecordType, rel: Relation, present: list[str],
+                delimiter: str) -> None:
+    """Create temp table `stage` from `rel` (see module docstring), in source order."""
+    bind_time_zones(con, rt)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {stage_sql(rt, rel, present, delimiter)}", rel.params or {})
+
+
+def _key_text(rt: RecordType, alias: str) -> str:
+    return f"concat_ws(', ', {', '.join(f'{alias}.{p.q(k)}' for k in rt.key)})"
+
+
+def find_duplicate_keys(con: duckdb.DuckDBPyConnection, rt: RecordType) -> int:
+    """Two valid rows with one key in one file: the last line wins, earlier ones are quarantined.
+
+    Creates temp table `dup_lines` (line, last_line) of the lines to quarantine from view `checked`; returns
+    their number. A GROUP BY over the keys, then a join of the few repeated keys back: no window over the file.
+    """
     key = ", ".join(p.q(k) for k in rt.key)
+    match = " AND ".join(f"v.{p.q(k)} IS NOT DISTINCT FROM g.{p.q(k)}" for k in rt.key)
     con.execute(
-        f"""UPDATE checked SET _reasons = list_append(_reasons, {{'code': 'duplicate_key_in_file',
-                'message': 'the same key (' || concat_ws(', ', {key}) || ') appears again on line '
-                           || d.last_line || ' of this file; that later line is kept'}})
-        FROM (SELECT _line AS line, max(_line) OVER (PARTITION BY {key}) AS last_line
-              FROM checked WHERE len(_reasons) = 0) d
-        WHERE checked._line = d.line AND d.line < d.last_line"""
+        f"""CREATE OR REPLACE TEMP TABLE dup_lines AS
+        WITH g AS (SELECT {key}, max(_line) AS last_line FROM checked WHERE _reasons IS NULL
+                   GROUP BY ALL HAVING count(*) > 1)
+        SELECT v._line AS line, any_value(g.last_line) AS last_line
+        FROM checked v JOIN g ON {match}
+        WHERE v._reasons IS NULL AND v._line < g.last_line
+        GROUP BY v._line"""
     )
+    return con.execute("SELECT count(*) FROM dup_lines").fetchone()[0]
 
 
-def flag_unknown_references(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
-    """Codes not found in the current master data are flagged `unknown_<type>`, never dropped."""
-    for column, (ref_type, ref_column) in rt.references.items():
-        scope = "AND r.clinic_id = checked.clinic_id" if "clinic_id" in rt.column_names else ""
-        con.execute(
-            f"""UPDATE checked SET _flags = list_append(_flags, 'unknown_{ref_type.rstrip("s")}')
-            WHERE {p.q(column)} IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM raw.{p.q(ref_type)} r
-                WHERE r._is_current AND r.{p.q(ref_column)} = checked.{p.q(column)} {scope})"""
-        )
+def duplicate_reason_sql(rt: RecordType, alias: str) -> str:
+    """The reason struct for a row of `alias` (checked) joined to `d` (dup_lines)."""
+    return (f"{{'code': 'duplicate_key_in_file', 'message': 'the same key (' || {_key_text(rt, alias)} || "
+            "') appears again on line ' || d.last_line || ' of this file; that later line is kept'}")
+
+
+def flags_with_references(rt: RecordType, alias: str) -> tuple[str, str]:
+    """(joins, flags expression): codes not found in the current master data are flagged `unknown_<type>`,
+    never dropped. Appended after the timeline flags, in the contract's order."""
+    joins, conds = [], []
+    for i, (column, (ref_type, ref_column)) in enumerate(rt.references.items()):
+        scoped = "clinic_id" in rt.column_names
+        ref_alias = f"ref{i}"
+        cols = f"{p.q(ref_column)} AS v" + (", clinic_id" if scoped else "")
+        on = f"{ref_alias}.v = {alias}.{p.q(column)}" + (f" AND {ref_alias}.clinic_id = {alias}.clinic_id"
+                                                          if scoped else "")
+        joins.append(f"LEFT JOIN (SELECT DISTINCT {cols} FROM raw.{p.q(ref_type)} WHERE _is_current) {ref_alias} "
+                     f"ON {on}")
+        conds.append((f"{alias}.{p.q(column)} IS NOT NULL AND {ref_alias}.v IS NULL",
+                      f"unknown_{ref_type.rstrip('s')}"))
+    if not conds:
+        return "", f"{alias}._flags"
+    listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in conds)
+    any_unknown = " OR ".join(f"({c})" for c, _ in conds)
+    flags = (f"CASE WHEN {any_unknown} THEN list_filter({alias}._flags || [{listed}]::VARCHAR[], "
+             f"lambda x: x IS NOT NULL) ELSE {alias}._flags END")
+    return " ".join(joins), flags
