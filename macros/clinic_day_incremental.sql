@@ -74,20 +74,22 @@
     sources that the previous run saw, kept in <model>__watermark. A run saves the current one before it reads any
     data (pre-hook ingest_watermark_save, into <model>__watermark_next) and makes it the watermark once it succeeded
     (post-hook ingest_watermark_commit); rows ingested after the saved watermark are late for the next run. -#}
-{% macro ingest_watermark_table(suffix='') -%}
-    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__watermark{{ suffix }}"
+{% macro ingest_watermark_table(suffix='', name='watermark') -%}
+    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__{{ name }}{{ suffix }}"
 {%- endmacro %}
 
-{% macro ingest_watermark() -%}
-    (select coalesce(max(ingested_at), timestamp '-infinity') from {{ ingest_watermark_table() }})
+{% macro ingest_watermark(name='watermark') -%}
+    (select coalesce(max(ingested_at), timestamp '-infinity') from {{ ingest_watermark_table(name=name) }})
 {%- endmacro %}
 
-{% macro ingest_watermark_save(newest_ingested_at) -%}
-    create table if not exists {{ ingest_watermark_table() }} as select timestamp '-infinity' as ingested_at;
-    create or replace table {{ ingest_watermark_table('_next') }} as select {{ newest_ingested_at }} as ingested_at
+{% macro ingest_watermark_save(newest_ingested_at, name='watermark') -%}
+    create table if not exists {{ ingest_watermark_table(name=name) }} as select timestamp '-infinity' as ingested_at;
+    create or replace table {{ ingest_watermark_table('_next', name) }} as
+    select {{ newest_ingested_at }} as ingested_at
 {%- endmacro %}
 
-{% macro ingest_watermark_commit() -%}
-    create or replace table {{ ingest_watermark_table() }} as select * from {{ ingest_watermark_table('_next') }};
-    drop table {{ ingest_watermark_table('_next') }}
+{% macro ingest_watermark_commit(name='watermark') -%}
+    create or replace table {{ ingest_watermark_table(name=name) }} as
+    select * from {{ ingest_watermark_table('_next', name) }};
+    drop table {{ ingest_watermark_table('_next', name) }}
 {%- endmacro %}

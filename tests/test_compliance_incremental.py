@@ -23,6 +23,7 @@ from backoffice.build import dbt
 from ingest.run import ingest_paths
 from simulator.generate import SimulationConfig, simulate
 from tests.conftest import TEST_KEY
+from tests.test_lab_incremental import rewrite, snapshot, write_rows
 from tests.test_rooms_incremental import split_last_day
 
 UNTOUCHED_DAY = date(2026, 3, 12)  # no late record, before the look-back window
@@ -34,39 +35,9 @@ MARTS = ["fct_sterility_checks", "fct_sterility_exceptions", "fct_sterilizer_loa
          "fct_certification_status_daily", "fct_supervised_performances", "rpt_supervisor_worklist"]
 
 
-def rewrite(path: Path, change) -> dict[str, str]:
-    """Apply `change(row) -> bool` to the rows of a CSV until it returns True; return that row as it was."""
-    with path.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows, fields = list(reader), reader.fieldnames
-    for r in rows:
-        before = dict(r)
-        if change(r):
-            with path.open("w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerows(rows)
-            return before
-    raise AssertionError(f"no row to change in {path.name}")
-
-
-def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
-    with path.open("w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
 def build(db: Path, root: Path, *extra: str) -> None:
     dbt(["build", "--select", *SELECTION, "--exclude-resource-type", "unit_test",
          "--target-path", str(root / "dbt-target"), "--log-path", str(root / "dbt-logs"), *extra], db)
-
-
-def snapshot(db: Path, schema: str) -> None:
-    with duckdb.connect(str(db)) as con:
-        con.execute(f"CREATE OR REPLACE SCHEMA {schema}")
-        for name in MARTS:
-            con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM marts.{name}")
 
 
 @pytest.fixture(scope="module")
@@ -105,7 +76,7 @@ def warehouse(tmp_path_factory):
     db = root / "warehouse.duckdb"
     assert all(r.status == "loaded" for r in ingest_paths(db, [first], TEST_KEY))
     build(db, root, "--full-refresh")
-    snapshot(db, "first_build")
+    snapshot(db, "first_build", MARTS)
     marker = "UPDATE marts.fct_sterility_checks SET detail = {} WHERE check_date = $d AND clinic_id = 'C01'"
     with duckdb.connect(str(db)) as con:  # a day no run may recompute: the marker must survive
         con.execute(marker.format("'marker'"), {"d": UNTOUCHED_DAY})
@@ -119,7 +90,7 @@ def warehouse(tmp_path_factory):
             con.execute(f"""UPDATE marts.{name} m SET detail = f.detail FROM first_build.{name} f
                             WHERE m.{day} = $d AND m.clinic_id = 'C01' AND f.clinic_id = m.clinic_id
                               AND f.rule_code = m.rule_code AND f.subject_id = m.subject_id""", {"d": UNTOUCHED_DAY})
-    snapshot(db, "incremental")
+    snapshot(db, "incremental", MARTS)
     build(db, root, "--full-refresh")
     return db, bi, procedure, marked, late
 

@@ -37,6 +37,30 @@ DAILY = "SELECT * FROM marts.agg_lab_turnaround_daily ORDER BY clinic_id, collec
         "performing_site"
 
 
+def rewrite(path: Path, change) -> dict[str, str]:
+    """Apply `change(row) -> bool` to the rows of a CSV until it returns True (the row may be changed in place), save
+    the file, and return that row as it was."""
+    with path.open(newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows, fields = list(reader), reader.fieldnames
+    for r in rows:
+        before = dict(r)
+        if change(r):
+            with path.open("w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=fields)
+                w.writeheader()
+                w.writerows(rows)
+            return before
+    raise AssertionError(f"no row to change in {path.name}")
+
+
+def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
 def _split(path: Path, column: str, base: Path, late: Path) -> None:
     """Rows whose `column` falls on LAST_DAY go to `late`, the others to `base` (same header)."""
     with path.open(newline="") as fh:
@@ -54,18 +78,13 @@ def _split(path: Path, column: str, base: Path, late: Path) -> None:
 def _correction(lab_specimens: Path, out: Path) -> tuple[str, str]:
     """Re-export one final first-day in-house result 7 minutes later (a corrected result time)."""
     with lab_specimens.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-        fields = reader.fieldnames
+        rows = list(csv.DictReader(fh))
     for r in rows:
         if (r["collected_at"].startswith(FIRST_DAY.isoformat()) and r["status"] == "final"
                 and r["performing_site"] == "in_house" and r["resulted_at"] and r["verified_at"]):
             for col in ("resulted_at", "verified_at"):
                 r[col] = (pd.Timestamp(r[col]) + pd.Timedelta(minutes=7)).strftime("%Y-%m-%d %H:%M:%S")
-            with out.open("w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerow(r)
+            write_rows(out, [r])
             return r["specimen_id"], r["test_code"]
     raise AssertionError("no first-day in-house result to correct")
 
@@ -75,19 +94,14 @@ def _encounter_correction(lab_specimens: Path, encounters: Path, out: Path) -> N
     with lab_specimens.open(newline="") as fh:
         labs = list(csv.DictReader(fh))
     with encounters.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        encs = {r["encounter_id"]: r for r in reader}
-        fields = reader.fieldnames
+        encs = {r["encounter_id"]: r for r in csv.DictReader(fh)}
     for r in labs:
         e = encs.get(r["encounter_id"])
         if (e and r["collected_at"].startswith(SECOND_DAY.isoformat()) and r["status"] == "final"
                 and r["performing_site"] == "in_house" and r["resulted_at"] and e["departed_at"]
                 and e["departed_at"] >= r["resulted_at"]):
             e["departed_at"] = (pd.Timestamp(r["collected_at"]) + pd.Timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M:%S")
-            with out.open("w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerow(e)
+            write_rows(out, [e])
             return
     raise AssertionError("no second-day encounter to correct")
 
@@ -95,31 +109,24 @@ def _encounter_correction(lab_specimens: Path, encounters: Path, out: Path) -> N
 def _open_send_out(lab_specimens: Path, out: Path) -> tuple[str, str]:
     """Make one resulted send-out of OPEN_DAY still pending in `lab_specimens` (the first export), and write its
     resulted row to `out` (it arrives with the last day's export)."""
-    with lab_specimens.open(newline="") as fh:
-        reader = csv.DictReader(fh)
-        rows = list(reader)
-        fields = reader.fieldnames
-    for r in rows:
+
+    def pending(r: dict[str, str]) -> bool:
         if (r["collected_at"].startswith(OPEN_DAY.isoformat()) and r["performing_site"] == "send_out"
                 and r["status"] == "final" and r["resulted_at"] and r["shipped_at"]):
-            with out.open("w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerow(r)
-            key = r["specimen_id"], r["test_code"]
             r.update(status="pending", resulted_at="", verified_at="", reviewed_at="")
-            with lab_specimens.open("w", newline="") as fh:
-                w = csv.DictWriter(fh, fieldnames=fields)
-                w.writeheader()
-                w.writerows(rows)
-            return key
-    raise AssertionError("no resulted send-out on the open day")
+            return True
+        return False
+
+    resulted = rewrite(lab_specimens, pending)
+    write_rows(out, [resulted])
+    return resulted["specimen_id"], resulted["test_code"]
 
 
-def _snapshot(db: Path, schema: str) -> None:
+def snapshot(db: Path, schema: str, names: list[str]) -> None:
+    """Copy the marts `names` into `schema` (to compare them after the next build)."""
     with duckdb.connect(str(db)) as con:
         con.execute(f"CREATE OR REPLACE SCHEMA {schema}")
-        for name in LAB_MARTS:
+        for name in names:
             con.execute(f"CREATE TABLE {schema}.{name} AS SELECT * FROM marts.{name}")
 
 
@@ -144,7 +151,7 @@ def runs(tmp_path_factory):
     assert all(r.status == "loaded" for r in ingest_paths(db, [base], TEST_KEY))
     dbt_lab(db, root, False, "--full-refresh")
     before = frame(db, DAILY)
-    _snapshot(db, "first_build")
+    snapshot(db, "first_build", LAB_MARTS)
     with duckdb.connect(str(db)) as con:  # the marker: an untouched day's row no run may recompute
         con.execute("UPDATE marts.agg_lab_turnaround_daily SET n_tests = -1 WHERE collected_date = $d",
                     {"d": UNTOUCHED_DAY})
@@ -157,7 +164,7 @@ def runs(tmp_path_factory):
                        WHERE m.collected_date = $d AND f.collected_date = $d AND f.clinic_id = m.clinic_id
                          AND f.test_code = m.test_code AND f.priority = m.priority
                          AND f.performing_site = m.performing_site""", {"d": UNTOUCHED_DAY})
-    _snapshot(db, "incremental")
+    snapshot(db, "incremental", LAB_MARTS)
     dbt_lab(db, root, False, "--full-refresh")
     full_refresh = frame(db, DAILY)
     return before, incremental, full_refresh, corrected, db, send_out

@@ -10,7 +10,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('certification', 'status_date') }}",
+    pre_hook="{{ competency_pre_hooks('certification') }}",
     post_hook="{{ competency_post_hooks('certification') }}",
 ) }}
 with calendar as (
@@ -99,5 +99,6 @@ select
         when valid_through < status_date then 'expired'
         when valid_through - status_date <= coalesce(warning_days, 0) then 'expiring'
         else 'current'
-    end as status
+    end as status,
+    {{ competency_built_at() }} as _built_at
 from resolved

@@ -12,7 +12,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('competency', 'status_date') }}",
+    pre_hook="{{ competency_pre_hooks('competency') }}",
     post_hook="{{ competency_post_hooks('competency') }}",
 ) }}
 {%- set soon = var('competency_due_soon_days') %}
@@ -141,5 +141,6 @@ select
         when due_on is null or due_on - status_date > {{ soon }} then 'current'
         when due_on >= status_date then 'due_soon'
         else 'overdue'
-    end as status
+    end as status,
+    {{ competency_built_at() }} as _built_at
 from resolved

@@ -1,14 +1,15 @@
 -- Certification status per staff member x certification x day while employed (domain-standards 4): current /
 -- expiring (within the catalog's warning window) / expired / missing, with the date the certification runs out.
--- Incremental like int_certification_status_daily (macro certification_stale).
+-- Incremental: the new days, and the staff with rows of int_certification_status_daily rebuilt for older days
+-- (macro competency_mart_pre_hooks).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('certification', 'status_date') }}",
-    post_hook="{{ competency_post_hooks('certification') }}",
+    pre_hook="{{ competency_mart_pre_hooks(['int_certification_status_daily'], 'status_date', ['clinic_id', 'staff_id']) }}",
+    post_hook="{{ competency_mart_post_hooks() }}",
 ) }}
-{{ competency_hook_refs('certification') }}
+-- depends_on: {{ ref('int_certification_status_daily') }}
 
 select
     s.clinic_id,

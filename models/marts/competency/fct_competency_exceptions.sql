@@ -7,10 +7,12 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('checks', 'exception_date') }}",
-    post_hook="{{ competency_post_hooks('checks') }}",
+    pre_hook="{{ competency_mart_pre_hooks(['int_competency_status_daily', 'int_certification_status_daily'], 'exception_date', ['clinic_id', 'staff_id'], performances=true) }}",
+    post_hook="{{ competency_mart_post_hooks(performances=true) }}",
 ) }}
-{{ competency_hook_refs('checks') }}
+-- depends_on: {{ ref('int_competency_status_daily') }}
+-- depends_on: {{ ref('int_certification_status_daily') }}
+-- depends_on: {{ ref('int_competency_performances') }}
 
 select
     c.clinic_id,

@@ -1,15 +1,16 @@
 -- Competency status per staff member x competency x day while employed (domain-standards 4): current / due_soon /
 -- overdue / never_assessed, with the date the next assessment (or, for a procedure skill, the next independent case)
 -- falls due. Filter on status_date for "who may do what unsupervised on day X".
--- Incremental like int_competency_status_daily (macro competency_stale).
+-- Incremental: the new days, and the pairs with rows of int_competency_status_daily rebuilt for older days
+-- (macro competency_mart_pre_hooks).
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('competency', 'status_date') }}",
-    post_hook="{{ competency_post_hooks('competency') }}",
+    pre_hook="{{ competency_mart_pre_hooks(['int_competency_status_daily'], 'status_date', ['clinic_id', 'staff_id', 'competency_code']) }}",
+    post_hook="{{ competency_mart_post_hooks() }}",
 ) }}
-{{ competency_hook_refs('competency') }}
+-- depends_on: {{ ref('int_competency_status_daily') }}
 
 select
     s.clinic_id,
