@@ -40,12 +40,14 @@
 
 {#- The partitions a run (re)computes: after the clinic's watermark, or listed stale by the pre-hook. A predicate on
     the model's source rows, `clinic` and `day` being their clinic and partition expressions (`stale_values` their
-    stale key when it is not (clinic, day), as `stale_columns` in the pre-hook); true on a full refresh. -#}
+    stale key when it is not (clinic, day), as `stale_columns` in the pre-hook); true on a full refresh. The
+    watermark columns have names of their own (wm_*), so that an unqualified `clinic` still means the source row's. -#}
 {% macro clinic_day_due(date_column, clinic, day, stale_values=none, stale_columns=none) -%}
     {%- if is_incremental() -%}
     {%- set columns = (stale_columns or ['clinic_id', date_column]) | join(', ') -%}
-    ({{ day }} > coalesce((select max(w.{{ date_column }}) from {{ this }} w where w.clinic_id = {{ clinic }}),
-                          date '1900-01-01')
+    (not exists (select 1 from (select clinic_id as wm_clinic, max({{ date_column }}) as wm_day from {{ this }}
+                                group by all) wm
+                 where wm.wm_clinic = {{ clinic }} and {{ day }} <= wm.wm_day)
      or ({{ (stale_values or [clinic, day]) | join(', ') }}) in (select {{ columns }} from {{ clinic_day_stale_table() }}))
     {%- else -%}
     true

@@ -12,7 +12,6 @@
 ) }}
 -- depends_on: {{ ref('int_competency_status_daily') }}
 -- depends_on: {{ ref('int_certification_status_daily') }}
--- depends_on: {{ ref('int_competency_performances') }}
 
 select
     c.clinic_id,
@@ -29,6 +28,5 @@ select
     c.is_compliant,
     c.reason,
     c.detail
-from {{ ref('int_competency_checks') }} c
-where {{ clinic_day_due('performed_on', 'c.clinic_id', 'c.performed_on', ['c.clinic_id', 'c.performed_by'],
-                        ['clinic_id', 'performed_by']) }}
+from ({{ competency_checks(clinic_day_due('performed_on', 'clinic_id', 'performed_on', ['clinic_id', 'performed_by'],
+                                        ['clinic_id', 'performed_by'])) }}) c

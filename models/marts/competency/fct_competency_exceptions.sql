@@ -12,7 +12,6 @@
 ) }}
 -- depends_on: {{ ref('int_competency_status_daily') }}
 -- depends_on: {{ ref('int_certification_status_daily') }}
--- depends_on: {{ ref('int_competency_performances') }}
 
 select
     c.clinic_id,
@@ -33,9 +32,8 @@ select
     c.patient_id,
     c.reason,
     c.detail
-from {{ ref('int_competency_checks') }} c
+from ({{ competency_checks(clinic_day_due('exception_date', 'clinic_id', 'performed_on', ['clinic_id', 'performed_by'],
+                                        ['clinic_id', 'staff_id'])) }}) c
 join {{ ref('dim_compliance_rules') }} r using (rule_code)
 left join {{ ref('stg_backoffice__staff') }} st on st.clinic_id = c.clinic_id and st.staff_id = c.performed_by
 where not c.is_compliant
-  and {{ clinic_day_due('exception_date', 'c.clinic_id', 'c.performed_on', ['c.clinic_id', 'c.performed_by'],
-                          ['clinic_id', 'staff_id']) }}
