@@ -95,3 +95,9 @@
     select * from {{ ingest_watermark_table('_next', name) }};
     drop table {{ ingest_watermark_table('_next', name) }}
 {%- endmacro %}
+
+{#- The config of the models built this way: incremental, appended after the pre-hooks' deletes. -#}
+{% macro clinic_day_config(pre_hook, post_hook="{{ clinic_day_stale_drop() }}") -%}
+    {{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+              pre_hook=pre_hook, post_hook=post_hook) }}
+{%- endmacro %}

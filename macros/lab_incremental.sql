@@ -51,3 +51,14 @@
 {% macro lab_period_stale(period) -%}
     {{ clinic_day_ingested_after(ref('fct_lab_turnaround'), lab_period(period), built_column='last_ingested_at') }}
 {%- endmacro %}
+
+{#- The fct_lab_turnaround rows of every specimen with a row in a partition this run recomputes (`date_column`, the
+    mart's partition, is `day` on the rows): a specimen's figures need all its rows. -#}
+{% macro lab_rows_of_due_specimens(date_column, day) -%}
+    select * from {{ ref('fct_lab_turnaround') }}
+    {%- if is_incremental() %}
+    where (clinic_id, specimen_id) in (
+        select clinic_id, specimen_id from {{ ref('fct_lab_turnaround') }}
+        where {{ clinic_day_due(date_column, 'clinic_id', day) }})
+    {%- endif %}
+{%- endmacro %}

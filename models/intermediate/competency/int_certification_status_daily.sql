@@ -6,13 +6,8 @@
 -- A table, not a view: the competency checks, the daily mart and the supervisor worklist all read it. Incremental: a
 -- run adds each clinic's new days, and recomputes all days of the staff members whose record or certificates
 -- changed (macro certification_stale).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('certification') }}",
-    post_hook="{{ competency_post_hooks('certification') }}",
-) }}
+{{ clinic_day_config("{{ competency_pre_hooks('certification') }}",
+                    post_hook="{{ competency_post_hooks('certification') }}") }}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}
 ),

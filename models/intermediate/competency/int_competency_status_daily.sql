@@ -8,13 +8,8 @@
 -- run adds each clinic's new days for every pair, and recomputes all days of the pairs whose history changed
 -- (macro competency_stale). With var competency_as_of_date later than the data, or a changed seed, var or model,
 -- run --full-refresh.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_pre_hooks('competency') }}",
-    post_hook="{{ competency_post_hooks('competency') }}",
-) }}
+{{ clinic_day_config("{{ competency_pre_hooks('competency') }}",
+                    post_hook="{{ competency_post_hooks('competency') }}") }}
 {%- set soon = var('competency_due_soon_days') %}
 with calendar as (
     select * from {{ ref('int_competency_calendar') }}

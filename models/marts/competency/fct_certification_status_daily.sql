@@ -2,13 +2,11 @@
 -- expiring (within the catalog's warning window) / expired / missing, with the date the certification runs out.
 -- Incremental: the new days, and the staff with rows of int_certification_status_daily rebuilt for older days
 -- (macro competency_mart_pre_hooks).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_mart_pre_hooks(['int_certification_status_daily'], 'status_date', ['clinic_id', 'staff_id']) }}",
-    post_hook="{{ competency_mart_post_hooks() }}",
-) }}
+{{ clinic_day_config(
+    "{{ competency_mart_pre_hooks(['int_certification_status_daily'],
+                                 'status_date', ['clinic_id', 'staff_id']) }}",
+    post_hook="{{ competency_mart_post_hooks() }}") }}
+
 -- depends_on: {{ ref('int_certification_status_daily') }}
 
 select

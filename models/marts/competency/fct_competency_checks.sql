@@ -3,13 +3,11 @@
 -- the competency exceptions; the rate per clinic and week is in agg_compliance_weekly.
 -- Incremental by clinic and day performed: a run adds the new days, and recomputes every performance of the staff
 -- members with status rows rebuilt for older days or a late test or procedure (macro competency_mart_pre_hooks).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_mart_pre_hooks(['int_competency_status_daily', 'int_certification_status_daily'], 'performed_on', ['clinic_id', 'performed_by'], performances=true) }}",
-    post_hook="{{ competency_mart_post_hooks(performances=true) }}",
-) }}
+{{ clinic_day_config(
+    "{{ competency_mart_pre_hooks(['int_competency_status_daily', 'int_certification_status_daily'],
+                                 'performed_on', ['clinic_id', 'performed_by'], performances=true) }}",
+    post_hook="{{ competency_mart_post_hooks(performances=true) }}") }}
+
 -- depends_on: {{ ref('int_competency_status_daily') }}
 -- depends_on: {{ ref('int_certification_status_daily') }}
 

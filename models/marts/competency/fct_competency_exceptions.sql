@@ -3,13 +3,11 @@
 -- of a procedure skill before sign-off - staff, date, what, why. One row per performance x broken rule (x
 -- certification).
 -- Incremental like fct_competency_checks.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_mart_pre_hooks(['int_competency_status_daily', 'int_certification_status_daily'], 'exception_date', ['clinic_id', 'staff_id'], performances=true) }}",
-    post_hook="{{ competency_mart_post_hooks(performances=true) }}",
-) }}
+{{ clinic_day_config(
+    "{{ competency_mart_pre_hooks(['int_competency_status_daily', 'int_certification_status_daily'],
+                                 'exception_date', ['clinic_id', 'staff_id'], performances=true) }}",
+    post_hook="{{ competency_mart_post_hooks(performances=true) }}") }}
+
 -- depends_on: {{ ref('int_competency_status_daily') }}
 -- depends_on: {{ ref('int_certification_status_daily') }}
 

@@ -3,13 +3,11 @@
 -- falls due. Filter on status_date for "who may do what unsupervised on day X".
 -- Incremental: the new days, and the pairs with rows of int_competency_status_daily rebuilt for older days
 -- (macro competency_mart_pre_hooks).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ competency_mart_pre_hooks(['int_competency_status_daily'], 'status_date', ['clinic_id', 'staff_id', 'competency_code']) }}",
-    post_hook="{{ competency_mart_post_hooks() }}",
-) }}
+{{ clinic_day_config(
+    "{{ competency_mart_pre_hooks(['int_competency_status_daily'],
+                                 'status_date', ['clinic_id', 'staff_id', 'competency_code']) }}",
+    post_hook="{{ competency_mart_post_hooks() }}") }}
+
 -- depends_on: {{ ref('int_competency_status_daily') }}
 
 select

@@ -3,13 +3,7 @@
 -- visit (domain-standards 1.1 [I]: clinic KPI = result time <= Encounter.period.end).
 -- Incremental by clinic and month: a run recomputes each clinic's last month and every month with a row of
 -- fct_lab_turnaround newer than the table's last_ingested_at (macro lab_period_stale).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('month_start', 0, lab_period_stale('month')) }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+{{ clinic_day_config("{{ clinic_day_lookback_delete('month_start', 0, lab_period_stale('month')) }}") }}
 
 select
     clinic_id,

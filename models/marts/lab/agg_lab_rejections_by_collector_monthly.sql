@@ -4,23 +4,12 @@
 -- Incremental by clinic and month: a run recomputes each clinic's last month and every month with a row of a
 -- specimen that has a row newer than the table's last_ingested_at (macro lab_specimen_stale), reading all rows of
 -- the specimens with a row in those months (a specimen counts in the month of its first collection day).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('month_start', 0,
+{{ clinic_day_config("{{ clinic_day_lookback_delete('month_start', 0,
                                            lab_specimen_stale(lab_period('month', 't.collected_date'),
-                                                              built_column='last_ingested_at')) }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+                                                              built_column='last_ingested_at')) }}") }}
 
 with turnaround as (
-    select * from {{ ref('fct_lab_turnaround') }}
-    {%- if is_incremental() %}
-    where (clinic_id, specimen_id) in (
-        select clinic_id, specimen_id from {{ ref('fct_lab_turnaround') }}
-        where {{ clinic_day_due('month_start', 'clinic_id', lab_period('month')) }})
-    {%- endif %}
+    {{ lab_rows_of_due_specimens('month_start', lab_period('month')) }}
 ),
 
 per_specimen as (

@@ -6,17 +6,11 @@
 -- Incremental by clinic and month: a run recomputes each clinic's last month, every month with a send-out newer than
 -- the table's last_ingested_at, and every month with a specimen open now or when the month was last built (open
 -- specimens are judged as of the clinic's latest lab event).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('month_start', 0,
+{{ clinic_day_config("{{ clinic_day_lookback_delete('month_start', 0,
                  clinic_day_ingested_after(ref('fct_lab_send_outs'), lab_period('month'),
                                            built_column='last_ingested_at')
                  ~ ' union all select clinic_id, ' ~ lab_period('month') ~ ' from ' ~ ref('fct_lab_send_outs')
-                 ~ ' where is_open union all select clinic_id, month_start from ' ~ this ~ ' where n_open > 0') }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+                 ~ ' where is_open union all select clinic_id, month_start from ' ~ this ~ ' where n_open > 0') }}") }}
 {%- set legs = ['collection_to_shipped', 'shipped_to_result', 'collection_to_result'] %}
 select
     clinic_id,

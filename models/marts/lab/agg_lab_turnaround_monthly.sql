@@ -2,13 +2,7 @@
 -- Computed from the specimen rows, not from the daily mart: a median of medians is not a median.
 -- Incremental by clinic and month: a run recomputes each clinic's last month and every month with a row of
 -- fct_lab_turnaround newer than the table's last_ingested_at (macro lab_period_stale).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('month_start', 0, lab_period_stale('month')) }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+{{ clinic_day_config("{{ clinic_day_lookback_delete('month_start', 0, lab_period_stale('month')) }}") }}
 
 select
     clinic_id,

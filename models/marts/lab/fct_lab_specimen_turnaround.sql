@@ -5,23 +5,12 @@
 -- Incremental by clinic and the specimen's collection day, like fct_lab_turnaround: a run recomputes the days after
 -- each clinic's watermark less var lab_incremental_lookback_days, and the days of every specimen with a test row
 -- newer than the table's source_ingested_at (macro lab_specimen_stale), reading all rows of those specimens.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+{{ clinic_day_config("{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
                                            lab_specimen_stale('collected_date', this_has_specimens=true,
-                                                              date_column='collected_date')) }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+                                                              date_column='collected_date')) }}") }}
 
 with turnaround as (
-    select * from {{ ref('fct_lab_turnaround') }}
-    {%- if is_incremental() %}
-    where (clinic_id, specimen_id) in (
-        select clinic_id, specimen_id from {{ ref('fct_lab_turnaround') }}
-        where {{ clinic_day_due('collected_date', 'clinic_id', 'collected_date') }})
-    {%- endif %}
+    {{ lab_rows_of_due_specimens('collected_date', 'collected_date') }}
 ),
 
 per_specimen as (

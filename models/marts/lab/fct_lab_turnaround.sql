@@ -4,14 +4,8 @@
 -- var lab_incremental_lookback_days days, the days after them, and every day with a lab row or an encounter ingested
 -- after the newest source_ingested_at in the table (late results, corrected re-exports; macro lab_turnaround_stale).
 -- A row depends only on its own specimen row, its encounter and the catalog: a changed seed needs --full-refresh.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
-                                           lab_turnaround_stale()) }}",
-    post_hook="{{ clinic_day_stale_drop() }}",
-) }}
+{{ clinic_day_config("{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+                                           lab_turnaround_stale()) }}") }}
 
 with intervals as (
     select * from {{ ref('int_lab_specimen_intervals') }}

@@ -7,14 +7,9 @@
 -- ingest watermark can change (macro sterility_stale: late BI results, corrected records). Not caught: a sterilizer
 -- that runs its first pre-vacuum cycle in a new day becomes pre-vacuum for its earlier days too (Bowie-Dick rule),
 -- and a changed seed, var or model: those need --full-refresh.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook=["{{ ingest_watermark_save(sterility_source_ingested_at()) }}",
+{{ clinic_day_config(["{{ ingest_watermark_save(sterility_source_ingested_at()) }}",
               "{{ clinic_day_lookback_delete('check_date', var('sterility_lookback_days'), sterility_stale()) }}"],
-    post_hook=["{{ clinic_day_stale_drop() }}", "{{ ingest_watermark_commit() }}"],
-) }}
+                    post_hook=["{{ clinic_day_stale_drop() }}", "{{ ingest_watermark_commit() }}"]) }}
 {%- for source in sterility_sources() %}
 -- depends_on: {{ ref(source) }}
 {%- endfor %}
