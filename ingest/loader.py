@@ -22,9 +22,10 @@ from ingest.csv_reader import CsvOptions, CsvSource, UnreadableFile, collect_rej
 from ingest.validate import (
     Relation,
     build_stage,
+    build_tz_days,
     duplicate_reason_sql,
     find_duplicate_keys,
-    flags_with_references,
+    loaded_rows_sql,
     raw_text_sql,
 )
 from ingest.warehouse import column_definitions
@@ -91,26 +92,6 @@ def _row_hash_sql(rt: RecordType) -> str:
 
 def _key_match(rt: RecordType, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{p.q(k)} IS NOT DISTINCT FROM {right}.{p.q(k)}" for k in rt.key)
-
-
-def _ok_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int) -> str:
-    """The rows to load from view `checked`: valid, not an earlier duplicate, with their final flags and hash."""
-    joins, flags = flags_with_references(rt, "c")
-    values = []
-    for col in rt.columns:
-        value = f"c.{p.q(col.name)}"
-        if col.kind is Kind.BOOLEAN:
-            value = p.fill_ticked_blank(value, ticked.get(col.name))
-        values.append(f"{value} AS {p.q(col.name)}")
-        if col.kind is Kind.TIMESTAMP:
-            values.append(f"c.{p.q(col.name + '_local')}")
-    not_dup = ""
-    if dups:
-        joins += " LEFT JOIN dup_lines d ON d.line = c._line"
-        not_dup = " AND d.line IS NULL"
-    return f"""SELECT *, {_row_hash_sql(rt)} AS _row_hash FROM (
-        SELECT {', '.join(values)}, {flags} AS _flags, c._line FROM checked c {joins}
-        WHERE c._reasons IS NULL{not_dup})"""
 
 
 def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_rows: str) -> tuple[int, int, int, int]:
@@ -213,7 +194,7 @@ def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_typ
 
 
 TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
-                "TABLE ok", "TABLE new_rows")
+                "TABLE tz_days", "TABLE ok", "TABLE new_rows")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection, *more_tables: str | None) -> None:
@@ -271,8 +252,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     if dups:
         _read_raw_text_again(con, rt, src, rel)
     result = FileResult(str(path), rt.name, status, warnings=warnings)
+    build_tz_days(con, rt)
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
-        con, rt, lineage, _ok_rows_sql(rt, ticked, dups))
+        con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)))
     rejects_table = src.csv.rejects_table if src.csv else None
     _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns, src.delimiter)
     _drop_temp(con, rejects_table)

@@ -20,7 +20,7 @@ FALSE_WORDS = ("false", "f", "no", "n", "nein", "0", "falsch")
 OFFSET_PATTERN = r"(Z|[+-]\d{2}:?\d{2})$"
 
 # Layers of the staging projection (see `Stage`): 0 reads the source, the last ones build reasons and flags.
-READ, PARSE, SANE, OFFSET, CONVERT, UTC, VALUE, CHECK, BAD = range(9)
+READ, PARSE, SANE, OFFSET, CONVERT, UTC, CHECK, BAD = range(8)
 
 
 def q(name: str) -> str:
@@ -70,7 +70,7 @@ def text(raw_sql: str) -> str:
     return f"nullif(trim({raw_sql}), '')"
 
 
-def _sane_year(expr: str) -> str:
+def sane_year(expr: str) -> str:
     # Two-digit years parsed by %Y land in year 0026; MIMIC's shifted dates reach 2202. `expr` is a name.
     return f"CASE WHEN year({expr}) BETWEEN 1900 AND 2300 THEN {expr} END"
 
@@ -81,7 +81,7 @@ def naive_timestamp(stage: Stage, col: str) -> str:
     parsed = f"coalesce(try_cast({t} AS TIMESTAMP), try_strptime({t}, {_list(LOCAL_TIMESTAMP_FORMATS)}))"
     # A date without a time of day is not a timestamp: midnight would invent intervals.
     nv = stage.add(PARSE, f"nv:{col}", f"CASE WHEN contains({t}, ':') THEN {parsed} END")
-    return stage.add(SANE, f"naive:{col}", _sane_year(nv))
+    return stage.add(SANE, f"naive:{col}", sane_year(nv))
 
 
 def _utc_wall(instant: str) -> str:
@@ -89,18 +89,12 @@ def _utc_wall(instant: str) -> str:
     return f"make_timestamp(epoch_us({instant}))"
 
 
-def timestamp_utc(stage: Stage, col: str) -> tuple[str, str]:
-    """UTC wall time, and whether the text parses at all. Offsets are honoured; naive text is the clinic's
-    local time (`_tz`).
+def timestamp_parts(stage: Stage, col: str) -> str:
+    """Parse a timestamp column in the staging statement; return whether the text parses at all.
 
-    DST: a local time in the spring gap is moved forward by the gap (02:30 -> 03:30 CEST); a repeated autumn
-    hour takes its second, standard-time occurrence (02:40 -> 02:40 CET = 01:40 UTC). That is ICU's rule in
-    DuckDB, pinned by tests/test_lab_dst.py and tests/test_ingest_csv.py — resolved, never an error. An export
-    that must be exact in that hour should carry offsets.
-
-    Also adds `local:<col>`, the clinic's wall-clock time of the same instant (for hour-of-day and
-    calendar-day grouping). Two ICU conversions per value (local -> instant -> local wall clock); the UTC
-    wall time of an instant is read off directly.
+    Adds `n:<col>`, the text as the clinic's wall-clock time (naive text), and `z:<col>`, the instant of text
+    that carries an offset. Which instant a wall-clock time is needs the clinic's time zone and is left to
+    `timestamp_utc`, when the rows are loaded.
     """
     t = ref("txt", col)
     off = stage.add(PARSE, f"off:{col}", f"regexp_matches({t}, '{OFFSET_PATTERN}')")
@@ -108,20 +102,51 @@ def timestamp_utc(stage: Stage, col: str) -> tuple[str, str]:
     # The text read with its offset: needed for offset text, and to tell "parses" for text the naive forms miss.
     wz = stage.add(OFFSET, f"wz:{col}", f"CASE WHEN {off} OR {naive} IS NULL THEN try_cast({t} AS TIMESTAMPTZ) END")
     wo = stage.add(CONVERT, f"wo:{col}", _utc_wall(wz))
-    instant = stage.add(CONVERT, f"inst:{col}", f"CASE WHEN {off} THEN {wz} ELSE timezone(\"_tz\", {naive}) END")
-    ok = stage.add(UTC, f"ok:{col}", f"coalesce({naive}, {_sane_year(wo)}) IS NOT NULL")
-    utc = stage.add(UTC, f"utc:{col}", _utc_wall(instant))
-    value = stage.add(VALUE, f"val:{col}", _sane_year(utc))
-    stage.add(VALUE, f"local:{col}",
-              f"CASE WHEN year({utc}) BETWEEN 1900 AND 2300 THEN timezone(\"_tz\", {instant}) END")
-    return value, ok
+    stage.add(CONVERT, f"n:{col}", f"CASE WHEN {off} THEN NULL ELSE {naive} END")
+    stage.add(CONVERT, f"z:{col}", f"CASE WHEN {off} THEN {wz} END")
+    return stage.add(UTC, f"ok:{col}", f"coalesce({naive}, {sane_year(wo)}) IS NOT NULL")
+
+
+def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:
+    """(UTC wall time, clinic wall-clock time) of a staged timestamp, before the sane-year check.
+
+    Offsets are honoured; naive text is the clinic's local time (`<row>._tz`). DST: a local time in the spring
+    gap is moved forward by the gap (02:30 -> 03:30 CEST); a repeated autumn hour takes its second,
+    standard-time occurrence (02:40 -> 02:40 CET = 01:40 UTC). That is ICU's rule in DuckDB, pinned by
+    tests/test_lab_dst.py and tests/test_ingest_csv.py — resolved, never an error. An export that must be
+    exact in that hour should carry offsets.
+
+    `day` is the row of `tz_days` (see `TZ_DAYS`) for the time zone and local date: on a day with one UTC
+    offset all day long (and half a day around it) the instant is the wall-clock time minus that offset and
+    the local time is the text itself, which is what ICU returns; on the days around a change of offset, and
+    for offsets, ICU converts.
+    """
+    n, z, tz = f"{row}.{ref('n', col)}", f"{row}.{ref('z', col)}", f"{row}._tz"
+    utc = (f"CASE WHEN {z} IS NOT NULL THEN {_utc_wall(z)} WHEN {day}.off_us IS NOT NULL "
+           f"THEN {n} - to_microseconds({day}.off_us) ELSE {_utc_wall(f'timezone({tz}, {n})')} END")
+    local = (f"CASE WHEN {z} IS NOT NULL THEN timezone({tz}, {z}) WHEN {day}.off_us IS NOT NULL THEN {n} "
+             f"ELSE timezone({tz}, timezone({tz}, {n})) END")
+    return utc, local
+
+
+# One row per (time zone, local date) on which the UTC offset is the same all day and half a day either side,
+# sampled every 6 hours: the offset in microseconds. Built for the dates of the staged rows (at most 20 years
+# back from the latest); other dates are converted by ICU.
+TZ_DAYS = """CREATE OR REPLACE TEMP TABLE tz_days AS
+WITH r AS (SELECT _tz AS tz, CAST(min(least({cols})) AS DATE) AS lo, CAST(max(greatest({cols})) AS DATE) AS hi
+           FROM stage WHERE _reasons IS NULL AND _tz IS NOT NULL GROUP BY _tz),
+d AS (SELECT tz, CAST(unnest(range(CAST(greatest(lo, hi - 7305) AS TIMESTAMP), CAST(hi AS TIMESTAMP) + INTERVAL 1 DAY,
+                                   INTERVAL 1 DAY)) AS DATE) AS day FROM r WHERE hi IS NOT NULL),
+s AS (SELECT tz, day, epoch_us(l) - epoch_us(timezone(tz, l)) AS off_us
+      FROM (SELECT tz, day, CAST(day AS TIMESTAMP) + to_hours(h) AS l FROM d, (SELECT unnest(range(-12, 37, 6)) AS h)))
+SELECT tz, day, min(off_us) AS off_us FROM s GROUP BY tz, day HAVING min(off_us) = max(off_us)"""
 
 
 def date(stage: Stage, col: str) -> str:
     t = ref("txt", col)
     parsed = stage.add(PARSE, f"dv:{col}", f"coalesce(try_cast({t} AS DATE), "
                                            f"CAST(try_strptime({t}, {_list(LOCAL_DATE_FORMATS)}) AS DATE))")
-    return stage.add(SANE, f"val:{col}", _sane_year(parsed))
+    return stage.add(SANE, f"val:{col}", sane_year(parsed))
 
 
 def time_of_day(stage: Stage, col: str) -> str:
@@ -161,10 +186,12 @@ def enum(stage: Stage, col: Column) -> str:
 
 
 def typed(stage: Stage, col: Column) -> tuple[str, str]:
-    """Add the parsed value of a non-patient column to `stage`; return (value, parses) as SQL over its names."""
+    """Add the parsed value of a non-patient column to `stage`; return (value, parses) as SQL over its names.
+
+    A timestamp's value is only known when it is loaded (`timestamp_utc`): its value here is `n:<col>`."""
     match col.kind:
         case Kind.TIMESTAMP:
-            return timestamp_utc(stage, col.name)
+            return ref("n", col.name), timestamp_parts(stage, col.name)
         case Kind.DATE:
             value = date(stage, col.name)
         case Kind.TIME:

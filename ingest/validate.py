@@ -2,10 +2,11 @@
 
 Input: a relation (DuckDB's CSV reader over the file, or a temp table of message rows with `_line`) with the
 columns as text. Output: temp table `stage`, one row per source row in source order, with the typed contract
-columns, `<ts>_local` times, `_reasons` (why a row must be quarantined: a list of {code, message}; NULL for
-a valid row), `_flags` (loaded, but flagged: impossible timelines; unknown references are added by the
-loader), `_raw_text` (the input row with patient identifiers masked, only for quarantined rows) and
-`x:<col>` (ticks in boolean columns). Messages are written for the clerk who has to fix the export.
+columns (timestamps as `n:<col>` wall-clock time and `z:<col>` instant of text with an offset, converted
+when loaded, see `loaded_rows_sql`), `_tz`, `_reasons` (why a row must be quarantined: a list of
+{code, message}; NULL for a valid row), `_raw_text` (the input row with patient identifiers masked, only for
+quarantined rows) and `x:<col>` (ticks in boolean columns). Messages are written for the clerk who has to
+fix the export.
 
 The statement reads the relation as its only table, so DuckDB keeps the source order (CSV rows are read in
 parallel and still land in file order: `row_number() OVER ()` over `stage` is the record number). That is
@@ -125,7 +126,8 @@ def stage_sql(rt: RecordType, rel: Relation, present: list[str], delimiter: str)
         else:
             outputs.append(f"{value} AS {p.q(col.name)}")
         if col.kind is Kind.TIMESTAMP:
-            outputs.append(f"{p.ref('local', col.name)} AS {p.q(col.name + '_local')}")
+            outputs[-1] = p.ref("n", col.name)
+            outputs.append(p.ref("z", col.name))
         if col.kind is Kind.BOOLEAN:
             outputs.append(p.ref("x", col.name))
     if rt.name == "clinics":
@@ -144,16 +146,7 @@ def stage_sql(rt: RecordType, rel: Relation, present: list[str], delimiter: str)
     outputs.append(f"CASE WHEN {bad} THEN list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) END AS _reasons"
                    if reasons else "NULL::STRUCT(code VARCHAR, message VARCHAR)[] AS _reasons")
 
-    flags = []
-    for i, (earlier, later, flag) in enumerate(rt.timeline):
-        cond = stage.add(p.CHECK, f"flag:{i}", f"{p.ref('val', later)} < {p.ref('val', earlier)}")
-        flags.append((cond, flag))
-    if flags:
-        listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in flags)
-        outputs.append(f"CASE WHEN {' OR '.join(c for c, _ in flags)} THEN list_filter([{listed}]::VARCHAR[], "
-                       "lambda x: x IS NOT NULL) ELSE []::VARCHAR[] END AS _flags")
-    else:
-        outputs.append("[]::VARCHAR[] AS _flags")
+    outputs.append("\"_tz\"")
     outputs.append(f"CASE WHEN {bad} THEN {raw_text_sql(rt, present, delimiter)} END AS _raw_text")
     if rel.count_newlines:
         outputs.append("\"_nl\"")
@@ -212,24 +205,63 @@ def duplicate_reason_sql(rt: RecordType, alias: str) -> str:
             "') appears again on line ' || d.last_line || ' of this file; that later line is kept'}")
 
 
-def flags_with_references(rt: RecordType, alias: str) -> tuple[str, str]:
-    """(joins, flags expression): codes not found in the current master data are flagged `unknown_<type>`,
-    never dropped. Appended after the timeline flags, in the contract's order."""
-    joins, conds = [], []
-    for i, (column, (ref_type, ref_column)) in enumerate(rt.references.items()):
-        scoped = "clinic_id" in rt.column_names
-        ref_alias = f"ref{i}"
-        cols = f"{p.q(ref_column)} AS v" + (", clinic_id" if scoped else "")
-        on = f"{ref_alias}.v = {alias}.{p.q(column)}" + (f" AND {ref_alias}.clinic_id = {alias}.clinic_id"
-                                                          if scoped else "")
-        joins.append(f"LEFT JOIN (SELECT DISTINCT {cols} FROM raw.{p.q(ref_type)} WHERE _is_current) {ref_alias} "
-                     f"ON {on}")
-        conds.append((f"{alias}.{p.q(column)} IS NOT NULL AND {ref_alias}.v IS NULL",
-                      f"unknown_{ref_type.rstrip('s')}"))
-    if not conds:
-        return "", f"{alias}._flags"
+def _flag_list(conds: list[tuple[str, str]]) -> str:
     listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in conds)
-    any_unknown = " OR ".join(f"({c})" for c, _ in conds)
-    flags = (f"CASE WHEN {any_unknown} THEN list_filter({alias}._flags || [{listed}]::VARCHAR[], "
-             f"lambda x: x IS NOT NULL) ELSE {alias}._flags END")
-    return " ".join(joins), flags
+    return f"list_filter([{listed}]::VARCHAR[], lambda x: x IS NOT NULL)"
+
+
+def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, row_hash: str) -> str:
+    """The rows to load from view `checked`: valid, not an earlier duplicate, with typed timestamps (UTC and
+    local, via `tz_days`), booleans, `_flags` (impossible timelines, then unknown references) and `_row_hash`."""
+    joins, conds, inner = [], [], []
+    for col in rt.columns:
+        if col.kind is Kind.TIMESTAMP:
+            day = f"day_{len(joins)}"
+            on = f"{day}.tz = c._tz AND {day}.day = CAST(c.{p.ref('n', col.name)} AS DATE)"
+            joins.append(f"LEFT JOIN tz_days {day} ON {on}")
+            utc, local = p.timestamp_utc(col.name, "c", day)
+            inner += [f"{utc} AS {p.ref('utc', col.name)}", f"{local} AS {p.ref('local', col.name)}"]
+        elif col.kind is Kind.BOOLEAN:
+            inner.append(f"{p.fill_ticked_blank(f'c.{p.q(col.name)}', ticked.get(col.name))} AS {p.q(col.name)}")
+        else:
+            inner.append(f"c.{p.q(col.name)}")
+    scoped = "clinic_id" in rt.column_names
+    for i, (column, (ref_type, ref_column)) in enumerate(rt.references.items()):
+        cols = f"{p.q(ref_column)} AS v" + (", clinic_id" if scoped else "")
+        on = f"ref{i}.v = c.{p.q(column)}" + (f" AND ref{i}.clinic_id = c.clinic_id" if scoped else "")
+        joins.append(f"LEFT JOIN (SELECT DISTINCT {cols} FROM raw.{p.q(ref_type)} WHERE _is_current) ref{i} ON {on}")
+        inner.append(f"c.{p.q(column)} IS NOT NULL AND ref{i}.v IS NULL AS {p.q(f'unknown:{i}')}")
+        conds.append((p.q(f"unknown:{i}"), f"unknown_{ref_type.rstrip('s')}"))
+    where = "c._reasons IS NULL"
+    if dups:
+        joins.append("LEFT JOIN dup_lines d ON d.line = c._line")
+        where += " AND d.line IS NULL"
+    values = []
+    for col in rt.columns:
+        if col.kind is Kind.TIMESTAMP:
+            utc = p.ref("utc", col.name)
+            values += [f"{p.sane_year(utc)} AS {p.q(col.name)}",
+                       f"CASE WHEN year({utc}) BETWEEN 1900 AND 2300 THEN {p.ref('local', col.name)} END "
+                       f"AS {p.q(col.name + '_local')}"]
+        else:
+            values.append(p.q(col.name))
+    timeline = [(f"{p.q(later)} < {p.q(earlier)}", flag) for earlier, later, flag in rt.timeline]
+    # Flags in order: impossible timelines, then unknown references; the list is built only for flagged rows.
+    flags = "[]::VARCHAR[]"
+    if timeline or conds:
+        any_flag = " OR ".join(f"({c})" for c, _ in timeline + conds)
+        flags = f"CASE WHEN {any_flag} THEN {_flag_list(timeline + conds)} ELSE []::VARCHAR[] END"
+    names = [p.q(c.name) for c in rt.columns] + [p.q(c.name + "_local") for c in rt.columns
+                                                  if c.kind is Kind.TIMESTAMP]
+    unknown = [c for c, _ in conds]
+    return f"""SELECT *, {row_hash} AS _row_hash FROM (
+        SELECT {', '.join(names)}, {flags} AS _flags, _line FROM (
+            SELECT {', '.join(values + unknown)}, _line FROM (
+                SELECT {', '.join(inner)}, c._line FROM checked c {' '.join(joins)} WHERE {where})))"""
+
+
+def build_tz_days(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
+    """Temp table `tz_days` (see `parse_sql.TZ_DAYS`) for the staged rows' time zones and dates."""
+    cols = [p.ref("n", c.name) for c in rt.columns if c.kind is Kind.TIMESTAMP]
+    if cols:
+        con.execute(p.TZ_DAYS.format(cols=", ".join(cols)))
