@@ -134,7 +134,7 @@ def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:
 # back from the latest); other dates are converted by ICU.
 TZ_DAYS = """CREATE OR REPLACE TEMP TABLE tz_days AS
 WITH r AS (SELECT _tz AS tz, CAST(min(least({cols})) AS DATE) AS lo, CAST(max(greatest({cols})) AS DATE) AS hi
-           FROM stage WHERE _reasons IS NULL AND _tz IS NOT NULL GROUP BY _tz),
+           FROM ({stage}) WHERE _reasons IS NULL AND _tz IS NOT NULL GROUP BY _tz),
 d AS (SELECT tz, CAST(unnest(range(CAST(greatest(lo, hi - 7305) AS TIMESTAMP), CAST(hi AS TIMESTAMP) + INTERVAL 1 DAY,
                                    INTERVAL 1 DAY)) AS DATE) AS day FROM r WHERE hi IS NOT NULL),
 s AS (SELECT tz, day, epoch_us(l) - epoch_us(timezone(tz, l)) AS off_us

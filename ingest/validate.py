@@ -3,7 +3,7 @@
 Input: a relation (DuckDB's CSV reader over the file, or a temp table of message rows with `_line`) with the
 columns as text. Output: temp table `stage`, one row per source row in source order, with the typed contract
 columns (timestamps as `n:<col>` wall-clock time and `z:<col>` instant of text with an offset, converted
-when loaded, see `loaded_rows_sql`), `_tz`, `_reasons` (why a row must be quarantined: a list of
+when loaded, see `loaded_rows_sql`), `_reasons` (why a row must be quarantined: a list of
 {code, message}; NULL for a valid row), `_raw_text` (the input row with patient identifiers masked, only for
 quarantined rows) and `x:<col>` (ticks in boolean columns). Messages are written for the clerk who has to
 fix the export.
@@ -146,7 +146,6 @@ def stage_sql(rt: RecordType, rel: Relation, present: list[str], delimiter: str)
     outputs.append(f"CASE WHEN {bad} THEN list_filter([{', '.join(reasons)}], lambda x: x IS NOT NULL) END AS _reasons"
                    if reasons else "NULL::STRUCT(code VARCHAR, message VARCHAR)[] AS _reasons")
 
-    outputs.append("\"_tz\"")
     outputs.append(f"CASE WHEN {bad} THEN {raw_text_sql(rt, present, delimiter)} END AS _raw_text")
     if rel.count_newlines:
         outputs.append("\"_nl\"")
@@ -257,11 +256,18 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
     return f"""SELECT *, {row_hash} AS _row_hash FROM (
         SELECT {', '.join(names)}, {flags} AS _flags, _line FROM (
             SELECT {', '.join(values + unknown)}, _line FROM (
-                SELECT {', '.join(inner)}, c._line FROM checked c {' '.join(joins)} WHERE {where})))"""
+                SELECT {', '.join(inner)}, c._line FROM ({_with_tz(rt, 'checked')}) c {' '.join(joins)}
+                WHERE {where})))"""
+
+
+def _with_tz(rt: RecordType, table: str) -> str:
+    """`table` with `_tz`, the time zone of a valid row's clinic (looked up as in the staging statement)."""
+    tz = "getvariable('backoffice_clinic_tz')[clinic_id]" if "clinic_id" in rt.column_names else "NULL::VARCHAR"
+    return f"SELECT *, {tz} AS _tz FROM {table}"
 
 
 def build_tz_days(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
     """Temp table `tz_days` (see `parse_sql.TZ_DAYS`) for the staged rows' time zones and dates."""
     cols = [p.ref("n", c.name) for c in rt.columns if c.kind is Kind.TIMESTAMP]
     if cols:
-        con.execute(p.TZ_DAYS.format(cols=", ".join(cols)))
+        con.execute(p.TZ_DAYS.format(cols=", ".join(cols), stage=_with_tz(rt, "stage")))
