@@ -72,7 +72,8 @@ def test_lab_page_kpis_all_clinics(app):
         "Within target": "80.0 %",
         "Resulted before patient left": "60.0 %",
     }
-    assert all(n > 0 for n in chart_traces(app)) and len(chart_traces(app)) == 2
+    # Distribution per test, weekly trend, hour x weekday heatmap: each with data.
+    assert len(chart_traces(app)) == 3 and all(n > 0 for n in chart_traces(app))
 
 
 def test_lab_page_clinic_filter_changes_numbers(app):
