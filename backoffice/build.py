@@ -39,8 +39,8 @@ def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,
           recent_test_days: int | None = None) -> None:
     """`dbt build`. The defaults run everything (`make test`, `backoffice build`). Opt-in for a production incremental
     run: `unit_tests=False` leaves out the dbt unit tests (they test the SQL, not the data: dbt recommends running
-    them in development and CI only); `recent_test_days=N` scopes the data tests that carry the `recent_days` where
-    clause (macro recent_days_filter) to each table's last N days instead of its whole history."""
+    them in development and CI only); `recent_test_days=N` has the generic data tests on the large day-partitioned
+    tables (macros/recent_days_filter.sql) look at each table's last N days instead of its whole history."""
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
