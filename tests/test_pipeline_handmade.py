@@ -106,7 +106,8 @@ def test_room_page_kpis(app):
         "Median turnover (min)": "15.0",
         "First case on time": "100.0 %",
     }
-    assert len(chart_traces(app)) == 2 and all(n > 0 for n in chart_traces(app))
+    # Utilization heatmap room x hour, turnover distribution, one day's timeline per room: each with data.
+    assert len(chart_traces(app)) == 3 and all(n > 0 for n in chart_traces(app))
 
 
 def test_empty_selection_says_so(app):
