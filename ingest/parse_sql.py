@@ -100,11 +100,14 @@ def timestamp_parts(stage: Stage, col: str) -> str:
     off = stage.add(PARSE, f"off:{col}", f"regexp_matches({t}, '{OFFSET_PATTERN}')")
     naive = naive_timestamp(stage, col)
     # The text read with its offset: needed for offset text, and to tell "parses" for text the naive forms miss.
-    wz = stage.add(OFFSET, f"wz:{col}", f"CASE WHEN {off} OR {naive} IS NULL THEN try_cast({t} AS TIMESTAMPTZ) END")
+    # A date without a time of day (TIMESTAMPTZ would read it as midnight) is no timestamp, with or without offset.
+    wz = stage.add(OFFSET, f"wz:{col}", f"CASE WHEN ({off} OR {naive} IS NULL) AND contains({t}, ':') "
+                                        f"THEN try_cast({t} AS TIMESTAMPTZ) END")
     wo = stage.add(CONVERT, f"wo:{col}", _utc_wall(wz))
-    stage.add(CONVERT, f"n:{col}", f"CASE WHEN {off} THEN NULL ELSE {naive} END")
-    stage.add(CONVERT, f"z:{col}", f"CASE WHEN {off} THEN {wz} END")
-    return stage.add(UTC, f"ok:{col}", f"coalesce({naive}, {sane_year(wo)}) IS NOT NULL")
+    n = stage.add(CONVERT, f"n:{col}", f"CASE WHEN {off} THEN NULL ELSE {naive} END")
+    stage.add(CONVERT, f"z:{col}", wz)  # set only where the wall-clock reading is not used
+    # Parses = the value that will be stored is there: the wall-clock time, or the instant of the text.
+    return stage.add(UTC, f"ok:{col}", f"coalesce({n}, {sane_year(wo)}) IS NOT NULL")
 
 
 def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:

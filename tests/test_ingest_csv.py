@@ -50,6 +50,9 @@ def fetch(db: Path, sql: str, params=()):
     [
         ("P1,C01,,SUTURE,R1,S1,2026-11-25 09:00,2026-11-25 09:30,completed", "missing_required", "patient_id"),
         ("P1,C01,PAT-1,SUTURE,R1,S1,2026-13-45 09:00,2026-11-25 09:30,completed", "bad_timestamp", "2026-13-45"),
+        # A date without a time of day would become midnight and invent an interval: rejected, not stored as NULL.
+        ("P1,C01,PAT-1,SUTURE,R1,S1,2026-11-25,2026-11-25 09:30,completed", "bad_timestamp", "time of day"),
+        ("P1,C01,PAT-1,SUTURE,R1,S1,25.11.2026,2026-11-25 09:30,completed", "bad_timestamp", "time of day"),
         ("P1,C01,PAT-1,SUTURE,R1,S1,2026-11-25 09:00,2026-11-25 09:30,done", "bad_enum", "completed, cancelled"),
         ("P1,C09,PAT-1,SUTURE,R1,S1,2026-11-25 09:00,2026-11-25 09:30,completed", "unknown_clinic", "C09"),
         ("P1,C01,PAT-1,SUTURE,R1,S1,2026-11-25 09:00", "malformed_row", "line 2"),
