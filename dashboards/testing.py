@@ -37,3 +37,26 @@ def login(at: AppTest, username: str, password: str = TEST_PASSWORD) -> AppTest:
     at.text_input(key="login_password").input(password)
     at.button[0].click().run()
     return at
+
+
+def signed_in_app(script: Path, username: str, lang: str = "en", timeout: float = 60) -> AppTest:
+    """A fresh AppTest of the app at `script`, signed in as `username`, in language `lang`."""
+    at = AppTest.from_file(str(script), default_timeout=timeout)
+    at.run()
+    login(at, username)
+    if lang != "en":
+        at.sidebar.selectbox(key="lang").set_value(lang).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, key: str) -> AppTest:
+    """Switch to `dashboards/app_pages/<key>.py` and run it; no exception allowed."""
+    at.switch_page(f"app_pages/{key}.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """KPI cards as label -> shown value."""
+    return {m.label: m.value for m in at.metric}

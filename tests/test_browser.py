@@ -138,6 +138,12 @@ class Session:
         return card.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
+def keep_screenshots(shots: Path) -> None:
+    """Print where the screenshots are, and copy them to $BACKOFFICE_SCREENSHOTS when that is set."""
+    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
+        shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)
+    print(f"screenshots in {shots}")
+
 def test_manager_opens_every_page_and_filters(server, browser):
     url, root = server
     shots = root / "shots"
@@ -178,9 +184,7 @@ def test_manager_opens_every_page_and_filters(server, browser):
     s.open("Datenqualität")
     s.check("data_quality_de")
 
-    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
-        shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)
-    print(f"screenshots in {shots}")
+    keep_screenshots(shots)
 
 
 def test_admin_opens_every_page_in_both_languages(server, browser):
@@ -214,9 +218,7 @@ def test_admin_opens_every_page_in_both_languages(server, browser):
         s.open(german[spec.key])
         assert s.title() == german[spec.key]
         s.check(f"admin_{spec.key}_de")
-    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
-        shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)
-    print(f"screenshots in {shots}")
+    keep_screenshots(shots)
 
 
 def test_supervisor_sees_only_their_pages(server, browser):
@@ -239,5 +241,4 @@ def test_supervisor_sees_only_their_pages(server, browser):
     assert s.page.locator('[data-testid="stMetric"]', has_text="Raw utilization").count() == 0
     assert s.page.locator('[data-testid="stMetric"]', has_text="Within target").count() == 0
     s.page.screenshot(path=str(shots / "supervisor_room_usage_url.png"))
-    if os.environ.get("BACKOFFICE_SCREENSHOTS"):
-        shutil.copytree(shots, os.environ["BACKOFFICE_SCREENSHOTS"], dirs_exist_ok=True)
+    keep_screenshots(shots)

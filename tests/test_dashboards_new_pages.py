@@ -22,7 +22,7 @@ from streamlit.testing.v1 import AppTest
 from backoffice.publish import current_serving_file
 from backoffice.users import ROLES
 from dashboards.registry import BY_KEY, pages_for
-from dashboards.testing import login, write_test_users
+from dashboards.testing import metrics, open_page, signed_in_app, write_test_users
 from simulator.generate import SimulationConfig, simulate
 from tests.conftest import APP, build_warehouse
 
@@ -49,25 +49,9 @@ def sign_in(sim, use_warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
 
     def _sign_in(username: str, lang: str = "en") -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=90)
-        at.run()
-        login(at, username)
-        if lang != "en":
-            at.sidebar.selectbox(key="lang").set_value(lang).run()
-        assert not at.exception, at.exception
-        return at
+        return signed_in_app(APP, username, lang, timeout=90)
 
     return _sign_in
-
-
-def open_page(at: AppTest, key: str) -> AppTest:
-    at.switch_page(f"app_pages/{key}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def table_with(at: AppTest, column: str) -> pd.DataFrame:
@@ -216,9 +200,7 @@ def test_throughput_on_the_handmade_data(handmade, use_warehouse, tmp_path, monk
     08:00-12:00 on Monday (4 h each), C02 R1 08:00-10:00 on Tuesday (2 h)."""
     use_warehouse(handmade)
     monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
-    at = AppTest.from_file(str(APP), default_timeout=90)
-    at.run()
-    login(at, "manager")
+    at = signed_in_app(APP, "manager", timeout=90)
     open_page(at, "throughput")
     m = metrics(at)
     assert (m["Procedures"], m["Staffed room hours"], m["Procedures per staffed hour"]) == ("5", "10.0", "0.50")

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from backoffice.users import ROLES
 from dashboards.registry import PAGES, pages_for
-from dashboards.testing import login, write_test_users
+from dashboards.testing import metrics, open_page, signed_in_app, write_test_users
 from tests.conftest import APP
 
 TITLES = {"overview": "Overview", "lab_turnaround": "Rapid-test turnaround", "room_usage": "Room usage",
@@ -31,23 +31,9 @@ def signed_in(handmade, use_warehouse, tmp_path, monkeypatch):
     monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
 
     def _sign_in(username: str) -> AppTest:
-        at = AppTest.from_file(str(APP), default_timeout=60)
-        at.run()
-        login(at, username)
-        assert not at.exception, at.exception
-        return at
+        return signed_in_app(APP, username)
 
     return _sign_in
-
-
-def open_page(at: AppTest, key: str) -> AppTest:
-    at.switch_page(f"app_pages/{key}.py").run()
-    assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def charts(at: AppTest) -> list[dict]:

@@ -11,12 +11,8 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboards.testing import login, write_test_users
+from dashboards.testing import login, metrics, write_test_users
 from tests.conftest import APP
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
 
 
 def chart_traces(at: AppTest) -> list[int]:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import query
+from dashboards.data import catalog_names, query
 from dashboards.filters import clinic_and_dates, coded_multiselect, coded_radio, localized_key
 from dashboards.i18n import fmt_number, fmt_percent, language, t
 
@@ -39,8 +39,8 @@ tests_available = query(f"SELECT DISTINCT test_code, test_name FROM {TABLE} WHER
                         [site])
 test_names = dict(zip(tests_available["test_code"], tests_available["test_name"], strict=True))
 if language() == "de":  # the catalog's German names; codes not in the catalog keep the mart's name
-    german = query("SELECT test_code, test_name_de FROM reference.lab_test_catalog WHERE test_name_de IS NOT NULL")
-    test_names |= {c: n for c, n in zip(german["test_code"], german["test_name_de"], strict=True) if c in test_names}
+    german = catalog_names("test", "de")
+    test_names |= {c: german[c] for c in test_names if c in german}
 with st.sidebar:
     tests = st.multiselect(t("test"), sorted(test_names, key=test_names.get), key=localized_key("lab_tests"),
                            format_func=test_names.get, placeholder=t("all_tests"))

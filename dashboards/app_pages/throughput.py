@@ -14,7 +14,7 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import query
+from dashboards.data import procedure_names, query
 from dashboards.filters import clinic_and_dates, coded_multiselect
 from dashboards.i18n import language, t
 
@@ -113,10 +113,7 @@ heat = query(
         FROM {ROOM_HOURLY} WHERE {room_where} GROUP BY ALL ORDER BY room, slot_hour""",
     room_params,
 )
-proc_names = query("SELECT procedure_code, procedure_name, procedure_name_de FROM reference.procedure_catalog")
-names = dict(zip(proc_names["procedure_code"],
-                 proc_names["procedure_name_de" if language() == "de" else "procedure_name"].fillna(
-                     proc_names["procedure_name"]), strict=True))
+names = procedure_names(language())
 per_type = query(
     f"""SELECT activity_code, sum(activity_count) AS n FROM {HOURLY}
         WHERE {where} AND activity_type = 'procedure' AND list_contains(?, 'procedure') GROUP BY 1 ORDER BY 2""",
