@@ -25,9 +25,37 @@
         select max(w.{{ date_column }}) - {{ lookback }}
         from {{ this }} w where w.clinic_id = {{ this }}.clinic_id)
     {%- if stale %}
-        or ({{ columns }}) in (select {{ columns }} from {{ clinic_day_stale_table() }})
+        or ({{ columns }}) in (select {{ columns }} from {{ clinic_day_stale_table() }});
+    {{ clinic_day_due_from_set(date_column, stale_columns or ['clinic_id', date_column]) }}
     {%- endif -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The pre-hook's view of the partitions due, after its delete, as two DuckDB variables that clinic_day_due reads:
+    - <prefix>wm: each clinic's watermark (its last partition still built), a MAP from clinic_id;
+    - <prefix>from: the first partition a run can (re)compute: the day after the lowest watermark, or the earliest
+      stale partition (-infinity when the stale list is not by day).
+    Why variables: the obvious predicate, a correlated NOT EXISTS over the watermarks, makes DuckDB read and
+    materialize the model's whole input before it filters (a dependent join), so that a run with one new day cost as
+    much as the full history. A variable is a constant when the query is planned: the range predicate goes down to
+    the scans and the watermark look-up is a MAP access per row. A clinic without a watermark has no bound of its
+    own: its rows are found by the stale list (rows ingested after the previous run). -#}
+{% macro clinic_day_due_var(name) -%}
+    clinic_day_{{ name }}__{{ this.identifier }}
+{%- endmacro %}
+
+{% macro clinic_day_due_from_set(date_column, stale_columns) -%}
+    set variable {{ clinic_day_due_var('wm') }} = (
+        select coalesce(map(list(clinic_id), list(built_through)), map())
+        from (select clinic_id, max({{ date_column }}) as built_through from {{ this }} group by clinic_id));
+    set variable {{ clinic_day_due_var('from') }} = (select coalesce(least(
+        (select min(built_through) + 1 from (select max({{ date_column }}) as built_through from {{ this }} group by clinic_id)),
+        {%- if date_column in stale_columns %}
+        (select min({{ date_column }}) from {{ clinic_day_stale_table() }})
+        {%- else %}
+        (select date '-infinity' from {{ clinic_day_stale_table() }} limit 1)
+        {%- endif %}
+    ), date '-infinity'))
 {%- endmacro %}
 
 {% macro clinic_day_watermarks(date_column) -%}
@@ -40,15 +68,20 @@
 
 {#- The partitions a run (re)computes: after the clinic's watermark, or listed stale by the pre-hook. A predicate on
     the model's source rows, `clinic` and `day` being their clinic and partition expressions (`stale_values` their
-    stale key when it is not (clinic, day), as `stale_columns` in the pre-hook); true on a full refresh. The
-    watermark columns have names of their own (wm_*), so that an unqualified `clinic` still means the source row's. -#}
+    stale key when it is not (clinic, day), as `stale_columns` in the pre-hook); true on a full refresh. It reads the
+    variables the pre-hook set (macro clinic_day_due_from_set). -#}
 {% macro clinic_day_due(date_column, clinic, day, stale_values=none, stale_columns=none) -%}
     {%- if is_incremental() -%}
     {%- set columns = (stale_columns or ['clinic_id', date_column]) | join(', ') -%}
-    (not exists (select 1 from (select clinic_id as wm_clinic, max({{ date_column }}) as wm_day from {{ this }}
-                                group by all) wm
-                 where wm.wm_clinic = {{ clinic }} and {{ day }} <= wm.wm_day)
-     or ({{ (stale_values or [clinic, day]) | join(', ') }}) in (select {{ columns }} from {{ clinic_day_stale_table() }}))
+    {#- on `cast(ts as date)`, bound the timestamp itself: DuckDB then filters inside the table scan -#}
+    {%- set d = day.strip() -%}
+    {%- if d.lower().startswith('cast(') and d.lower().endswith(' as date)') and d.lower().count('cast(') == 1 %}
+    ({{ d[5:-9] }} >= cast(getvariable('{{ clinic_day_due_var('from') }}') as timestamp) and (
+    {%- else %}
+    ({{ day }} >= getvariable('{{ clinic_day_due_var('from') }}') and (
+    {%- endif %}
+     {{ day }} > coalesce(getvariable('{{ clinic_day_due_var('wm') }}')[{{ clinic }}], date '-infinity')
+     or ({{ (stale_values or [clinic, day]) | join(', ') }}) in (select {{ columns }} from {{ clinic_day_stale_table() }})))
     {%- else -%}
     true
     {%- endif -%}

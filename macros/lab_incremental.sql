@@ -1,21 +1,41 @@
 {#- The stale partitions of the incremental lab marts (macro clinic_day_lookback_delete): which local days or periods a
     run must recompute besides those after each clinic's watermark. -#}
 
-{#- fct_lab_turnaround: the collection days of the lab rows ingested after the newest source row the table has seen,
-    and of the rows whose encounter came again (a later departure changes resulted_before_departure); and the days
-    those rows had in the table, since a corrected re-export may move a row to another day. -#}
+{#- The newest ingest time of the sources of fct_lab_turnaround and fct_lab_send_outs: lab rows and encounters. The
+    pre-hook saves it (macro ingest_watermark_save) and the next run's stale rows are those ingested after it. The
+    watermark must cover both sources: the newest lab row alone lags behind an encounter export loaded after the lab
+    export, and every encounter would then look late, making the run recompute the whole history. -#}
+{% macro lab_source_ingested_at() -%}
+    (select greatest(
+        coalesce((select max(ingested_at) from {{ ref('stg_backoffice__lab_specimens') }}), timestamp '-infinity'),
+        coalesce((select max(ingested_at) from {{ ref('stg_backoffice__encounters') }}), timestamp '-infinity')))
+{%- endmacro %}
+
+{#- fct_lab_turnaround: the collection days of the lab rows ingested after the previous run's watermark (macro
+    lab_source_ingested_at), and of the rows whose encounter came again (a later departure changes
+    resulted_before_departure); and the days those rows had in the table, since a corrected re-export may move a row
+    to another day. -#}
 {% macro lab_turnaround_stale() -%}
     with built as (
-        select coalesce(max(source_ingested_at), timestamp '-infinity') as built_at from {{ this }}
+        select {{ ingest_watermark() }} as built_at
     ),
 
-    late as (
-        select s.clinic_id, s.specimen_id, s.test_code, cast(s.collected_at_local as date) as day
-        from {{ ref('int_lab_specimen_intervals') }} s
-        where s.ingested_at > (select built_at from built)
-           or (s.clinic_id, s.encounter_id) in (
-                select clinic_id, encounter_id from {{ ref('stg_backoffice__encounters') }}
-                where ingested_at > (select built_at from built))
+    -- The few late rows first (materialized): a filter on a scalar subquery is planned as a join, which DuckDB may
+    -- otherwise order after the join with the whole history.
+    late_encounters as materialized (
+        select clinic_id, encounter_id from {{ ref('stg_backoffice__encounters') }}
+        where ingested_at > (select built_at from built)
+    ),
+
+    late as materialized (
+        select clinic_id, specimen_id, test_code, cast(collected_at_local as date) as day
+        from {{ ref('stg_backoffice__lab_specimens') }}
+        where ingested_at > (select built_at from built)
+        union all
+        select s.clinic_id, s.specimen_id, s.test_code, cast(s.collected_at_local as date)
+        from late_encounters e
+        join {{ ref('stg_backoffice__lab_specimens') }} s
+            on s.clinic_id = e.clinic_id and s.encounter_id = e.encounter_id
     )
 
     select clinic_id, day from late

@@ -61,10 +61,13 @@
     ),
 
     late_procedures as (
-        select * from procedures p
-        where p.ingested_at > (select built_at from built)
-           or (p.clinic_id, p.sterilizer_load_id) in (select clinic_id, load_id from cycles)
-           or (p.clinic_id, p.encounter_id) in (select clinic_id, encounter_id from encounters)
+        -- joins with the few late rows, not `(clinic_id, load_id) in (...)`: DuckDB plans that as a mark join over
+        -- every row of the history
+        select * from procedures p where p.ingested_at > (select built_at from built)
+        union
+        select p.* from cycles c join procedures p on p.clinic_id = c.clinic_id and p.sterilizer_load_id = c.load_id
+        union
+        select p.* from encounters e join procedures p on p.clinic_id = e.clinic_id and p.encounter_id = e.encounter_id
     ),
 
     device_events as (
@@ -99,9 +102,10 @@
         from {{ ref('stg_backoffice__lab_specimens') }}, {{ back }}
         where ingested_at > (select built_at from built) and performing_site = 'in_house'
         union all
-        select t.clinic_id, t.check_date from {{ this }} t
-        where (t.clinic_id, t.load_id) in (select clinic_id, load_id from cycles)
-           or (t.clinic_id, t.procedure_id) in (select clinic_id, procedure_id from late_procedures)
+        select t.clinic_id, t.check_date from cycles c join {{ this }} t on t.clinic_id = c.clinic_id and t.load_id = c.load_id
+        union all
+        select t.clinic_id, t.check_date
+        from late_procedures p join {{ this }} t on t.clinic_id = p.clinic_id and t.procedure_id = p.procedure_id
     )
 
     select clinic_id, day from days

@@ -3,9 +3,11 @@
 A simulated clinic (ten days around the autumn DST change) is ingested without its last day and built in full; then
 the last day's export arrives together with a corrected re-export of one result from the first day, a re-exported
 encounter of the second day whose patient now left before the result, and the result of a send-out of the fourth day
-that was still open (all older than the lookback window), and an incremental run follows. Every lab mart must equal,
-row for row and bit for bit (EXCEPT ALL both ways), the table a --full-refresh builds from the same warehouse. A
-planted marker on a day the incremental run must not touch proves that the run really was incremental.
+that was still open (all older than the lookback window). A second clinic's lab and encounter exports arrive for the
+first time in the same batch (a clinic joining the network: its rows are older than the first clinic's watermark,
+and it has no watermark of its own). Then an incremental run follows. Every lab mart must equal, row for row and bit
+for bit (EXCEPT ALL both ways), the table a --full-refresh builds from the same warehouse. A planted marker on a day
+the incremental run must not touch proves that the run really was incremental.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from simulator.generate import SimulationConfig, simulate
 from tests.conftest import TEST_KEY
 from tests.test_lab_support import dbt_lab, frame
 
-CONFIG = SimulationConfig(clinics=1, days=10, seed=5, start_date=date(2026, 10, 19))
+CONFIG = SimulationConfig(clinics=2, days=10, seed=5, start_date=date(2026, 10, 19))
+OLD_CLINIC, NEW_CLINIC = "C01", "C02"  # C02's lab and encounter exports arrive only with the incremental run
 LAST_DAY = CONFIG.start_date + timedelta(days=CONFIG.days - 1)
 FIRST_DAY = CONFIG.start_date
 SECOND_DAY = CONFIG.start_date + timedelta(days=1)
@@ -62,13 +65,22 @@ def write_rows(path: Path, rows: list[dict[str, str]]) -> None:
 
 
 def _split(path: Path, column: str, base: Path, late: Path) -> None:
-    """Rows whose `column` falls on LAST_DAY go to `late`, the others to `base` (same header)."""
+    """Rows whose `column` falls on LAST_DAY, and every row of NEW_CLINIC, go to `late`, the others to `base` (same
+    header)."""
     with path.open(newline="") as fh:
         rows = list(csv.reader(fh))
     header, body = rows[0], rows[1:]
-    i = header.index(column)
+    i, c = header.index(column), header.index("clinic_id")
     day = LAST_DAY.isoformat()
-    for target, keep in ((base, lambda r: not r[i].startswith(day)), (late, lambda r: r[i].startswith(day))):
+    # NEW_CLINIC has no rows around UNTOUCHED_DAY, so that the marts partitioned by day alone (all clinics) leave that
+    # day alone too
+    gap = tuple((UNTOUCHED_DAY + timedelta(days=d)).isoformat() for d in (-1, 0, 1))
+
+    def is_late(r: list[str]) -> bool:
+        return r[i].startswith(day) or r[c] == NEW_CLINIC
+
+    body = [r for r in body if not (r[c] == NEW_CLINIC and r[i].startswith(gap))]
+    for target, keep in ((base, lambda r: not is_late(r)), (late, is_late)):
         with target.open("w", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
@@ -172,7 +184,8 @@ def runs(tmp_path_factory):
 
 def test_incremental_equals_full_refresh(runs):
     _, incremental, full_refresh, *_ = runs
-    untouched = incremental["collected_date"] == pd.Timestamp(UNTOUCHED_DAY)
+    untouched = ((incremental["collected_date"] == pd.Timestamp(UNTOUCHED_DAY))
+                 & (incremental["clinic_id"] == OLD_CLINIC))
     assert untouched.any() and (incremental.loc[untouched, "n_tests"] == -1).all()
     restored = incremental.copy()
     restored.loc[untouched, "n_tests"] = full_refresh.loc[untouched.values, "n_tests"].values
@@ -181,6 +194,9 @@ def test_incremental_equals_full_refresh(runs):
 
 def test_the_appended_day_and_the_late_correction_arrived(runs):
     before, incremental, full_refresh, *_ = runs
+    incremental, full_refresh = (f[f["clinic_id"] == OLD_CLINIC].reset_index(drop=True)
+                                 for f in (incremental, full_refresh))
+    assert set(before["clinic_id"]) == {OLD_CLINIC}
     days = set(incremental["collected_date"].dt.date)
     assert LAST_DAY in days and LAST_DAY not in set(before["collected_date"].dt.date)
     # the first day (outside the lookback) was recomputed because of the corrected result: its figures moved
@@ -206,6 +222,18 @@ def test_every_lab_mart_equals_a_full_refresh_row_for_row(runs, name):
         extra = count(f"FROM incremental.{name} EXCEPT ALL FROM marts.{name}")
         missing = count(f"FROM marts.{name} EXCEPT ALL FROM incremental.{name}")
     assert rows > 0 and (extra, missing) == (0, 0), (name, rows, extra, missing)
+
+
+def test_the_new_clinic_got_all_its_days(runs):
+    """C02's first exports (ten days) arrived after the first build: the incremental run built every one of its days,
+    the days before the other clinic's watermark too."""
+    before, incremental, full_refresh, *_ = runs
+    new = incremental[incremental["clinic_id"] == NEW_CLINIC]
+    assert NEW_CLINIC not in set(before["clinic_id"])
+    days = set(new["collected_date"].dt.date)
+    assert len(days) >= 4 and min(days) < UNTOUCHED_DAY and LAST_DAY in days
+    assert new.reset_index(drop=True).equals(
+        full_refresh[full_refresh["clinic_id"] == NEW_CLINIC].reset_index(drop=True))
 
 
 def test_the_open_send_out_was_re_derived_when_its_result_arrived(runs):

@@ -3,10 +3,13 @@
 -- Incremental by clinic and collection day, like fct_lab_turnaround (macro lab_turnaround_stale), and every day with a
 -- specimen still open in the table is recomputed too: an open specimen is judged as of the clinic's latest lab event,
 -- which moves with every new day of data.
-{{ clinic_day_config("{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+{{ clinic_day_config(["{{ ingest_watermark_save(lab_source_ingested_at()) }}",
+                      "{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
                                            lab_turnaround_stale()
                                            ~ ' union all select clinic_id, collected_date from ' ~ this
-                                           ~ ' where is_open') }}") }}
+                                           ~ ' where is_open') }}"],
+                     post_hook=["{{ clinic_day_stale_drop() }}", "{{ ingest_watermark_commit() }}"]) }}
+-- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
 -- depends_on: {{ ref('stg_backoffice__encounters') }}
 -- The rows of int_lab_send_outs (macro lab_send_outs), computed for the days this run (re)builds only.
 

@@ -2,10 +2,15 @@
 -- a rapid result came back before the patient left (the reason the back office tests in house).
 -- Incremental by clinic and collection day (macro clinic_day_lookback_delete): a run recomputes each clinic's last
 -- var lab_incremental_lookback_days days, the days after them, and every day with a lab row or an encounter ingested
--- after the newest source_ingested_at in the table (late results, corrected re-exports; macro lab_turnaround_stale).
+-- after the previous run's ingest watermark (late results, corrected re-exports; macros lab_source_ingested_at and
+-- lab_turnaround_stale).
 -- A row depends only on its own specimen row, its encounter and the catalog: a changed seed needs --full-refresh.
-{{ clinic_day_config("{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
-                                           lab_turnaround_stale()) }}") }}
+{{ clinic_day_config(["{{ ingest_watermark_save(lab_source_ingested_at()) }}",
+                      "{{ clinic_day_lookback_delete('collected_date', var('lab_incremental_lookback_days'),
+                                           lab_turnaround_stale()) }}"],
+                     post_hook=["{{ clinic_day_stale_drop() }}", "{{ ingest_watermark_commit() }}"]) }}
+-- depends_on: {{ ref('stg_backoffice__lab_specimens') }}
+-- depends_on: {{ ref('stg_backoffice__encounters') }}
 
 with intervals as (
     select * from {{ ref('int_lab_specimen_intervals') }}
