@@ -27,6 +27,7 @@ from ingest.validate import (
     find_duplicate_keys,
     loaded_rows_sql,
     raw_text_sql,
+    summarise_stage,
 )
 from ingest.warehouse import column_definitions
 
@@ -194,7 +195,7 @@ def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_typ
 
 
 TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
-                "TABLE tz_days", "TABLE ok", "TABLE new_rows")
+                "TABLE stage_stats", "TABLE tz_days", "TABLE ok", "TABLE new_rows")
 
 
 def _drop_temp(con: duckdb.DuckDBPyConnection, *more_tables: str | None) -> None:
@@ -244,10 +245,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     raw_columns = src.csv.raw_columns if src.csv else src.columns
     present, warnings = _source_columns(rt, src.columns, raw_columns, path)
     rel, rejects = _stage(con, rt, src, present)
-    ticks = [c.name for c in rt.columns if c.kind is Kind.BOOLEAN]
-    stats = con.execute(
-        "SELECT count(*)" + "".join(f", bool_or({p.ref('x', c)})" for c in ticks) + " FROM stage").fetchone()
-    staged, ticked = stats[0], dict(zip(ticks, stats[1:], strict=True))
+    staged, ticked = summarise_stage(con, rt)
     dups = find_duplicate_keys(con, rt)
     if dups:
         _read_raw_text_again(con, rt, src, rel)

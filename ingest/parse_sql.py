@@ -134,10 +134,12 @@ def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:
 
 # One row per (time zone, local date) on which the UTC offset is the same all day and half a day either side,
 # sampled every 6 hours: the offset in microseconds. Built for the dates of the staged rows (at most 20 years
-# back from the latest); other dates are converted by ICU.
+# back from the latest); other dates are converted by ICU. `{ranges}` has one row per clinic (or other group)
+# with `tz` and the earliest (`lo`) and latest (`hi`) wall-clock time of its valid rows: the few rows of
+# `stage_stats`, so the time zone is looked up per clinic, not per row.
 TZ_DAYS = """CREATE OR REPLACE TEMP TABLE tz_days AS
-WITH r AS (SELECT _tz AS tz, CAST(min(least({cols})) AS DATE) AS lo, CAST(max(greatest({cols})) AS DATE) AS hi
-           FROM ({stage}) WHERE _reasons IS NULL AND _tz IS NOT NULL GROUP BY _tz),
+WITH r AS (SELECT tz, CAST(min(lo) AS DATE) AS lo, CAST(max(hi) AS DATE) AS hi
+           FROM ({ranges}) WHERE tz IS NOT NULL GROUP BY tz),
 d AS (SELECT tz, CAST(unnest(range(CAST(greatest(lo, hi - 7305) AS TIMESTAMP), CAST(hi AS TIMESTAMP) + INTERVAL 1 DAY,
                                    INTERVAL 1 DAY)) AS DATE) AS day FROM r WHERE hi IS NOT NULL),
 s AS (SELECT tz, day, epoch_us(l) - epoch_us(timezone(tz, l)) AS off_us

@@ -182,17 +182,20 @@ def find_duplicate_keys(con: duckdb.DuckDBPyConnection, rt: RecordType) -> int:
     """Two valid rows with one key in one file: the last line wins, earlier ones are quarantined.
 
     Creates temp table `dup_lines` (line, last_line) of the lines to quarantine from view `checked`; returns
-    their number. A GROUP BY over the keys, then a join of the few repeated keys back: no window over the file.
+    their number. A GROUP BY over a hash of the key finds the few hashes seen more than once; only the rows
+    with those hashes are grouped again on the key itself (so a hash collision is no duplicate) and joined back:
+    no window over the file, and no hash table of every key's text.
     """
     key = ", ".join(p.q(k) for k in rt.key)
     match = " AND ".join(f"v.{p.q(k)} IS NOT DISTINCT FROM g.{p.q(k)}" for k in rt.key)
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE dup_lines AS
-        WITH g AS (SELECT {key}, max(_line) AS last_line FROM checked WHERE _reasons IS NULL
-                   GROUP BY ALL HAVING count(*) > 1)
+        WITH h AS (SELECT hash({key}) AS h FROM checked WHERE _reasons IS NULL GROUP BY 1 HAVING count(*) > 1),
+        v AS (SELECT _line, {key} FROM checked WHERE _reasons IS NULL AND hash({key}) IN (SELECT h FROM h)),
+        g AS (SELECT {key}, max(_line) AS last_line FROM v GROUP BY ALL HAVING count(*) > 1)
         SELECT v._line AS line, any_value(g.last_line) AS last_line
-        FROM checked v JOIN g ON {match}
-        WHERE v._reasons IS NULL AND v._line < g.last_line
+        FROM v JOIN g ON {match}
+        WHERE v._line < g.last_line
         GROUP BY v._line"""
     )
     return con.execute("SELECT count(*) FROM dup_lines").fetchone()[0]
@@ -260,14 +263,36 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
                 WHERE {where})))"""
 
 
+def _tz_sql(rt: RecordType) -> str:
+    """The time zone of a valid row's clinic (looked up as in the staging statement)."""
+    return "getvariable('backoffice_clinic_tz')[clinic_id]" if "clinic_id" in rt.column_names else "NULL::VARCHAR"
+
+
 def _with_tz(rt: RecordType, table: str) -> str:
-    """`table` with `_tz`, the time zone of a valid row's clinic (looked up as in the staging statement)."""
-    tz = "getvariable('backoffice_clinic_tz')[clinic_id]" if "clinic_id" in rt.column_names else "NULL::VARCHAR"
-    return f"SELECT *, {tz} AS _tz FROM {table}"
+    """`table` with `_tz`, the time zone of a valid row's clinic."""
+    return f"SELECT *, {_tz_sql(rt)} AS _tz FROM {table}"
+
+
+def summarise_stage(con: duckdb.DuckDBPyConnection, rt: RecordType) -> tuple[int, dict[str, bool | None]]:
+    """One scan of `stage` for the numbers the load needs: temp table `stage_stats`, one row per clinic, with the
+    staged rows (`n`), whether a boolean column has an `x` tick (`x:<col>`), and the earliest (`lo`) and latest
+    (`hi`) wall-clock time of the valid rows (for `build_tz_days`). Returns (staged rows, ticked columns)."""
+    ticks = [c.name for c in rt.columns if c.kind is Kind.BOOLEAN]
+    cols = [p.ref("n", c.name) for c in rt.columns if c.kind is Kind.TIMESTAMP]
+    group = "clinic_id" if "clinic_id" in rt.column_names else "NULL::VARCHAR"
+    aggregates = ["count(*) AS n", *(f"bool_or({p.ref('x', c)}) AS {p.ref('x', c)}" for c in ticks)]
+    if cols:
+        aggregates += [f"min(least({', '.join(cols)})) FILTER (WHERE _reasons IS NULL) AS lo",
+                       f"max(greatest({', '.join(cols)})) FILTER (WHERE _reasons IS NULL) AS hi"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stage_stats AS SELECT {group} AS clinic_id, {', '.join(aggregates)} "
+                "FROM stage GROUP BY 1")
+    stats = con.execute(
+        "SELECT coalesce(sum(n), 0)" + "".join(f", bool_or({p.ref('x', c)})" for c in ticks) + " FROM stage_stats"
+    ).fetchone()
+    return stats[0], dict(zip(ticks, stats[1:], strict=True))
 
 
 def build_tz_days(con: duckdb.DuckDBPyConnection, rt: RecordType) -> None:
-    """Temp table `tz_days` (see `parse_sql.TZ_DAYS`) for the staged rows' time zones and dates."""
-    cols = [p.ref("n", c.name) for c in rt.columns if c.kind is Kind.TIMESTAMP]
-    if cols:
-        con.execute(p.TZ_DAYS.format(cols=", ".join(cols), stage=_with_tz(rt, "stage")))
+    """Temp table `tz_days` (see `parse_sql.TZ_DAYS`) for the staged rows' time zones and dates (`stage_stats`)."""
+    if any(c.kind is Kind.TIMESTAMP for c in rt.columns):
+        con.execute(p.TZ_DAYS.format(ranges=f"SELECT {_tz_sql(rt)} AS tz, lo, hi FROM stage_stats"))
