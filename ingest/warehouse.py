@@ -16,7 +16,9 @@ from ingest.parse_sql import SQL_TYPES, q
 
 LINEAGE_COLUMNS = (
     ("_flags", "VARCHAR[]"),  # loaded-but-flagged reasons: unknown codes, impossible timelines
-    ("_row_hash", "VARCHAR"),  # md5 of the typed contract values: an identical re-export changes nothing
+    # md5 of the typed contract values as a number (md5_number: the digest read little-endian, 16 bytes): an
+    # identical re-export changes nothing
+    ("_row_hash", "UHUGEINT"),
     ("_is_current", "BOOLEAN"),  # false once a corrected re-export with the same key supersedes the row
     ("_superseded_by_batch", "VARCHAR"),
     ("_source_file", "VARCHAR"),
@@ -50,11 +52,28 @@ def column_definitions(rt: RecordType) -> list[tuple[str, str]]:
     return cols + list(LINEAGE_COLUMNS)
 
 
+# A warehouse written before the row hash was a number holds md5() text: the same digest as 32 hex digits,
+# read big-endian. Reversing the 16 bytes gives md5_number()'s value, so stored rows still compare equal.
+HEX_ROW_HASH_TO_NUMBER = "CAST('0x' || {} AS UHUGEINT)".format(
+    " || ".join(f"substr(_row_hash, {2 * i + 1}, 2)" for i in range(15, -1, -1)))
+
+
+def _migrate_row_hash(con: duckdb.DuckDBPyConnection) -> None:
+    """Convert a text `_row_hash` (md5 hex) of an existing warehouse to the number in place, once."""
+    tables = con.execute(
+        """SELECT table_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = 'raw'
+           AND column_name = '_row_hash' AND data_type = 'VARCHAR' ORDER BY 1""").fetchall()
+    for (table,) in tables:
+        con.execute(f"ALTER TABLE raw.{q(table)} ALTER COLUMN _row_hash SET DATA TYPE UHUGEINT "
+                    f"USING {HEX_ROW_HASH_TO_NUMBER}")
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS raw")
     for rt in RECORD_TYPES.values():
         body = ", ".join(f"{q(n)} {t}" for n, t in column_definitions(rt))
         con.execute(f"CREATE TABLE IF NOT EXISTS raw.{q(rt.name)} ({body})")
+    _migrate_row_hash(con)
     con.execute(QUARANTINE_DDL)
     con.execute(INGEST_LOG_DDL)
 

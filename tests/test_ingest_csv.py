@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from ingest.contract import RECORD_TYPES
 from ingest.pseudonymise import pseudonym
 from ingest.run import ingest_paths
 from tests.conftest import TEST_KEY
@@ -140,6 +141,27 @@ def test_corrected_reexport_supersedes_and_keeps_history(db, tmp_path):
     versions = fetch(db, "SELECT _is_current, minute(patient_out_at_local), _source_file LIKE '%v2%' "
                          "FROM raw.procedures ORDER BY _ingested_at, _is_current")
     assert sorted(versions) == [(False, 30, False), (True, 45, True)]
+
+
+def test_warehouse_with_text_row_hash_is_migrated_and_still_recognises_unchanged_rows(db, tmp_path):
+    """Warehouses written before the row hash was a number (md5_number) hold md5() hex text: the ingest converts
+    it in place to the same digest, so a re-export of unchanged rows still changes nothing."""
+    row1 = "P1,C01,PAT-1,SUTURE,R1,S1,2026-11-25 09:00,2026-11-25 09:30,completed\n"
+    row2 = "P2,C01,PAT-2,SUTURE,R1,S1,2026-11-25 10:00,2026-11-25 10:30,completed\n"
+    ingest_text(db, tmp_path, "procedures_v1.csv", PROC_HEADER + row1 + row2)
+    with duckdb.connect(str(db)) as con:
+        # What the old ingest stored: md5 hex of the typed contract values ('|'-separated, NULL as \N).
+        values = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '\\N')" for c in RECORD_TYPES["procedures"].column_names)
+        con.execute(f"ALTER TABLE raw.procedures ALTER COLUMN _row_hash SET DATA TYPE VARCHAR "
+                    f"USING md5(concat_ws('|', {values}))")
+        expected = con.execute("SELECT procedure_id, md5_number(concat_ws('|', " + values + ")) "
+                               "FROM raw.procedures ORDER BY 1").fetchall()
+    result = ingest_text(db, tmp_path, "procedures_v2.csv", PROC_HEADER + row1 + row2.replace("10:30", "10:45"))
+    assert (result.rows_new, result.rows_unchanged, result.rows_superseded) == (1, 1, 1)
+    assert fetch(db, "SELECT data_type FROM duckdb_columns() WHERE table_name = 'procedures' "
+                     "AND column_name = '_row_hash'") == [("UHUGEINT",)]
+    assert fetch(db, "SELECT procedure_id, _row_hash FROM raw.procedures WHERE _source_file LIKE '%v1%' "
+                     "ORDER BY 1") == expected
 
 
 def test_german_excel_export(db, tmp_path):
