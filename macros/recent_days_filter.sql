@@ -1,9 +1,10 @@
 {#- Data tests on the recent partitions only (opt-in, for a production incremental run): with
     --vars '{data_test_recent_days: N}' (backoffice.build.build(recent_test_days=N)), a generic data test on one of
     the relations named in recent_test_columns() sees only the rows of its last N days (by that column, counted back
-    from the relation's newest day), i.e. the days an incremental run can have rebuilt; other tests, singular tests,
-    and every test without the var (`make test`, `backoffice build`) see whole tables. Overrides dbt's
-    get_where_subquery, which wraps the model of every generic data test; an explicit `where` config still applies. -#}
+    from the relation's newest day), i.e. the days an incremental run can have rebuilt, and so does a singular test
+    that reads its models through recent_days(); other tests, and every test without the var (`make test`,
+    `backoffice build`), see whole tables. Overrides dbt's get_where_subquery, which wraps the model of every generic
+    data test; an explicit `where` config still applies. -#}
 {% macro recent_test_columns() -%}
     {{ return({
         'stg_backoffice__lab_specimens': 'collected_at_local', 'stg_backoffice__encounters': 'arrived_at_local',
@@ -23,17 +24,25 @@
     }) }}
 {%- endmacro %}
 
+{#- `relation`, or only its rows of the last N days when the var is set and the relation is one of
+    recent_test_columns(): for singular tests, which read their models directly. -#}
+{% macro recent_days(relation, where='') -%}
+    {%- set days = var('data_test_recent_days', none) -%}
+    {%- set column = recent_test_columns().get(relation.identifier) if relation.identifier is defined else none -%}
+    {%- if days is none or column is none -%}
+    {%- if where %}(select * from {{ relation }} where {{ where }}){% else %}{{ relation }}{% endif -%}
+    {%- else -%}
+    (select * from {{ relation }}
+     where cast({{ column }} as date) >= (select max(cast({{ column }} as date)) from {{ relation }}) - {{ days | int }}
+     {%- if where %} and ({{ where }}){% endif %})
+    {%- endif -%}
+{%- endmacro %}
+
 {% macro get_where_subquery(relation) -%}
     {%- set days = var('data_test_recent_days', none) -%}
     {%- set column = recent_test_columns().get(relation.identifier) if relation.identifier is defined else none -%}
     {%- if days is none or column is none -%}
         {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
     {%- endif -%}
-    {%- set where = config.get('where', '') -%}
-    {%- set filtered -%}
-        (select * from {{ relation }}
-         where cast({{ column }} as date) >= (select max(cast({{ column }} as date)) from {{ relation }}) - {{ days | int }}
-         {%- if where %} and ({{ where }}){% endif %}) dbt_subquery
-    {%- endset -%}
-    {%- do return(filtered) -%}
+    {%- do return(recent_days(relation, config.get('where', '')) ~ ' dbt_subquery') -%}
 {%- endmacro %}

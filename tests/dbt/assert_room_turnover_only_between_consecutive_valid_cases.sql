@@ -1,9 +1,10 @@
 -- AACD turnover (domain-standards 2.1) exists only from a valid case to the next case of the same room and day:
 -- never for a flagged case, never for the day's last case, never negative, never above turnover_max_minutes,
--- and the next case must be the following one in the day's sequence. Rows returned are violations.
+-- and the next case must be the following one in the day's sequence. Rows returned are violations. With
+-- var data_test_recent_days (a production incremental run), the last days only (macro recent_days).
 select o.clinic_id, o.procedure_id, o.turnover_to_next_min
-from {{ ref('fct_room_occupancy') }} o
-left join {{ ref('fct_room_occupancy') }} n
+from {{ recent_days(ref('fct_room_occupancy')) }} o
+left join {{ recent_days(ref('fct_room_occupancy')) }} n
     on n.clinic_id = o.clinic_id and n.procedure_id = o.next_procedure_id
 where o.turnover_to_next_min is not null
   and (o.has_timeline_error

@@ -18,35 +18,39 @@ events as (
     where event_type in ('cleaning_start', 'cleaning_end', 'terminal_clean_start', 'terminal_clean_end')
 ),
 
-pairs as (
-    select
-        *,
-        lead(procedure_id) over day_order as next_procedure_id,
-        lead(patient_id) over day_order as next_patient_id,
-        lead(patient_in_at) over day_order as next_patient_in_at
-    from occupancies
-    window day_order as (partition by clinic_id, room_id, occupancy_date order by patient_in_at, procedure_id)
-),
-
+-- One CTE feeds the next, none is read twice: DuckDB then pushes a filter on (clinic_id, room_id, occupancy_date),
+-- the window's partition, down to the procedures (fct_sterility_checks recomputes a few days); a CTE read twice is
+-- materialized in full first.
 turnovers as (
-    select * from pairs
+    select * from (
+        select
+            *,
+            lead(procedure_id) over day_order as next_procedure_id,
+            lead(patient_id) over day_order as next_patient_id,
+            lead(patient_in_at) over day_order as next_patient_in_at
+        from occupancies
+        window day_order as (partition by clinic_id, room_id, occupancy_date order by patient_in_at, procedure_id)
+    )
     where next_procedure_id is not null
       and next_patient_id is distinct from patient_id
 ),
 
 -- The events between patient out and next patient in, matched by UTC day first so that DuckDB can hash the join
--- (a turnover spans one or two UTC days; one that ends before it starts spans none and matches nothing).
+-- (a turnover spans one or two UTC days; one that ends before it starts spans none: a NULL day, matching nothing).
 turnover_days as (
-    select clinic_id, room_id, procedure_id, next_procedure_id, patient_out_at, next_patient_in_at,
-           cast(unnest(generate_series(cast(patient_out_at as date), cast(next_patient_in_at as date),
-                                       interval 1 day)) as date) as utc_day
+    select
+        *,
+        cast(unnest(coalesce(nullif(generate_series(cast(patient_out_at as date), cast(next_patient_in_at as date),
+                                                    interval 1 day), []), [null])) as date) as utc_day
     from turnovers
 ),
 
 cleanings as (
-    select t.clinic_id, t.room_id, t.procedure_id, t.next_procedure_id, count(*) as cleaning_events
+    select
+        t.clinic_id, t.room_id, t.occupancy_date, t.procedure_id, t.patient_out_at, t.next_procedure_id,
+        t.next_patient_id, t.next_patient_in_at, count(e.occurred_at) as cleaning_events
     from turnover_days t
-    join events e
+    left join events e
         on e.clinic_id = t.clinic_id
        and e.room_id = t.room_id
        and e.occurred_on = t.utc_day
@@ -55,17 +59,14 @@ cleanings as (
 )
 
 select
-    p.clinic_id,
-    p.room_id,
-    p.occupancy_date,
-    p.procedure_id,
-    p.patient_out_at,
-    p.next_procedure_id,
-    p.next_patient_id,
-    p.next_patient_in_at,
-    coalesce(c.cleaning_events, 0) as cleaning_events,
-    coalesce(c.cleaning_events, 0) > 0 as is_compliant
-from turnovers p
-left join cleanings c
-    on c.clinic_id = p.clinic_id and c.room_id = p.room_id and c.procedure_id = p.procedure_id
-   and c.next_procedure_id = p.next_procedure_id
+    clinic_id,
+    room_id,
+    occupancy_date,
+    procedure_id,
+    patient_out_at,
+    next_procedure_id,
+    next_patient_id,
+    next_patient_in_at,
+    cleaning_events,
+    cleaning_events > 0 as is_compliant
+from cleanings
