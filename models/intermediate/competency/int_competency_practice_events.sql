@@ -38,25 +38,25 @@ events as (
 ),
 
 segmented as (
+    -- One window over the pair's events: the segment (sign-offs so far) and the previous event's clock. A sign-off
+    -- opens a segment, so its previous event is in another segment; any other event's is in its own.
     select
         e.*,
         greatest(e.event_on, coalesce(r.records_begin_on, e.event_on)) as clock_from,
-        sum(case when e.event_kind = 'sign_off' then 1 else 0 end) over (
-            partition by e.clinic_id, e.staff_id, e.competency_code
-            order by e.event_on, e.event_kind desc, e.record_id
-            rows unbounded preceding
-        ) as segment
+        sum(case when e.event_kind = 'sign_off' then 1 else 0 end) over pair_order as segment,
+        lag(greatest(e.event_on, coalesce(r.records_begin_on, e.event_on))) over pair_order as previous_clock_from
     from events e
     left join records_begin r on r.clinic_id = e.clinic_id
+    window pair_order as (partition by e.clinic_id, e.staff_id, e.competency_code
+                          order by e.event_on, e.event_kind desc, e.record_id
+                          rows unbounded preceding)
 ),
 
 gaps as (
     select
-        *,
-        clock_from - lag(clock_from) over seg_order as days_since_previous
+        * exclude (previous_clock_from),
+        case when event_kind <> 'sign_off' then clock_from - previous_clock_from end as days_since_previous
     from segmented
-    window seg_order as (partition by clinic_id, staff_id, competency_code, segment
-                         order by event_on, event_kind desc, record_id)
 )
 
 select
