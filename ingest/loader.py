@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,13 @@ def file_sha256(path: Path) -> str:
         while chunk := fh.read(8 * 1024 * 1024):
             h.update(chunk)
     return h.hexdigest()
+
+
+def _hash_result(hashing: Future, path: Path) -> str:
+    try:
+        return hashing.result()
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror}). Check the path and permissions.") from exc
 
 
 def looks_like_identifier(column: str) -> bool:
@@ -352,19 +360,23 @@ def ingest_file(
 ) -> list[FileResult]:
     """Load one file (CSV, HL7 v2, FHIR R4 or MIMIC-IV labevents) in one transaction; one result per record type."""
     fmt = detect_format(path, fmt)
-    try:
-        file_hash = file_sha256(path)
-    except OSError as exc:
-        raise UnreadableFile(f"{path}: cannot be read ({exc.strerror}). Check the path and permissions.") from exc
     with ExitStack() as stack:
-        if fmt == "csv":
-            sources, skipped = _csv_sources(con, path, record_type, options, stack), []
-        elif fmt == "mimic-iv":
-            from ingest.mimic_iv import mimic_sources
+        # The file's sha256 is computed in a thread (hashlib releases the GIL) while the source is sniffed and
+        # opened, which reads the file too; it is known before anything is loaded.
+        hashing = stack.enter_context(ThreadPoolExecutor(max_workers=1)).submit(file_sha256, path)
+        try:
+            if fmt == "csv":
+                sources, skipped = _csv_sources(con, path, record_type, options, stack), []
+            elif fmt == "mimic-iv":
+                from ingest.mimic_iv import mimic_sources
 
-            sources, skipped = mimic_sources(con, path, clinic_id), []
-        else:
-            sources, skipped = _message_sources(con, path, fmt, clinic_id)
+                sources, skipped = mimic_sources(con, path, clinic_id), []
+            else:
+                sources, skipped = _message_sources(con, path, fmt, clinic_id)
+        except BaseException:
+            _hash_result(hashing, path)  # a file that cannot be read at all is reported as such first
+            raise
+        file_hash = _hash_result(hashing, path)
         lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}
         status = "dry_run" if dry_run else "loaded"
         results = []
