@@ -188,3 +188,52 @@
     {{ ingest_watermark_commit() }}
     {%- endif %}
 {%- endmacro %}
+
+{#- int_competency_practice_events, incremental by pair (clinic_id, staff_id, competency_code): the pairs whose sign-off
+    or later sign-off assessments changed since the previous run (copies kept beside the table, macros state_*), the
+    pairs with a procedure ingested after its watermark, and every pair of a clinic whose procedure records now begin
+    earlier (the lapse clock starts there). The pre-hook lists them in <model>__pairs_due and deletes their rows; the
+    model recomputes their whole history. Not caught: a correction that names another performer leaves the old
+    performer's pair as it was (--full-refresh). -#}
+{% macro practice_states() -%}
+    {{ return({
+        'signoffs': "select clinic_id, staff_id, competency_code, signed_off_on from "
+                    ~ ref('int_competency_procedure_signoffs') ~ " where signed_off_on is not null",
+        'events': "select clinic_id, staff_id, competency_code, completed_on from "
+                  ~ ref('int_competency_assessment_events') ~ " where competency_kind = 'procedure'",
+        'records_begin': "select clinic_id, min(performed_on) as records_begin_on from "
+                         ~ ref('int_competency_performances') ~ " where performance_type = 'procedure' group by all",
+    }) }}
+{%- endmacro %}
+
+{% macro practice_pairs_table() -%}
+    {{ state_table('pairs_due') }}
+{%- endmacro %}
+
+{% macro practice_pre_hooks() -%}
+    {{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }};
+    {{ state_save_all(practice_states()) }}
+    {%- if is_incremental() %};
+    create or replace table {{ practice_pairs_table() }} as
+    {{ state_changes('signoffs', 'clinic_id, staff_id, competency_code') }}
+    union
+    {{ state_changes('events', 'clinic_id, staff_id, competency_code') }}
+    union
+    select clinic_id, performed_by, competency_code from {{ ref('int_competency_performances') }}
+    where ingested_at > {{ ingest_watermark() }} and performance_type = 'procedure' and competency_code is not null
+    union
+    select t.clinic_id, t.staff_id, t.competency_code from {{ this }} t
+    where t.clinic_id in ({{ state_changes('records_begin', 'clinic_id') }});
+    delete from {{ this }} t
+    where exists (select 1 from {{ practice_pairs_table() }} d
+                  where d.clinic_id = t.clinic_id and d.staff_id = t.staff_id and d.competency_code = t.competency_code)
+    {%- endif %}
+{%- endmacro %}
+
+{% macro practice_post_hooks() -%}
+    {%- if is_incremental() %}
+    drop table if exists {{ practice_pairs_table() }};
+    {%- endif %}
+    {{ state_commit_all(practice_states()) }};
+    {{ ingest_watermark_commit() }}
+{%- endmacro %}

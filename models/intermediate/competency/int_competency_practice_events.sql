@@ -4,6 +4,13 @@
 -- than procedure_lapse_days since the previous event lapses the sign-off; independent cases after a lapse do not
 -- restore it (is_valid = false) - the next sign-off assessment does. The clock cannot run before the clinic's
 -- procedure records begin, so an event before that counts from the first day on record.
+-- A table, incremental by staff member x procedure skill (macro practice_pre_hooks): a run recomputes the whole
+-- history of the pairs with a new or changed sign-off, sign-off assessment or procedure since the previous run (and
+-- every pair of a clinic whose procedure records now begin earlier), and keeps the others: a pair's lapses depend on
+-- its whole history, so the status of every pair on a new day needs them all, and the windows over the whole history
+-- were most of the incremental run's competency time. A changed seed or var needs --full-refresh.
+{{ config(materialized='incremental', incremental_strategy='append', on_schema_change='fail',
+          pre_hook="{{ practice_pre_hooks() }}", post_hook="{{ practice_post_hooks() }}") }}
 {%- set lapse_days = var('procedure_lapse_days') %}
 with signoffs as (
     select * from {{ ref('int_competency_procedure_signoffs') }}
@@ -37,6 +44,14 @@ events as (
       and p.performed_on >= s.signed_off_on
 ),
 
+events_due as (
+    select e.* from events e
+    {%- if is_incremental() %}
+    join {{ practice_pairs_table() }} d
+        on d.clinic_id = e.clinic_id and d.staff_id = e.staff_id and d.competency_code = e.competency_code
+    {%- endif %}
+),
+
 segmented as (
     -- One window over the pair's events: the segment (sign-offs so far) and the previous event's clock. A sign-off
     -- opens a segment, so its previous event is in another segment; any other event's is in its own.
@@ -45,7 +60,7 @@ segmented as (
         greatest(e.event_on, coalesce(r.records_begin_on, e.event_on)) as clock_from,
         sum(case when e.event_kind = 'sign_off' then 1 else 0 end) over pair_order as segment,
         lag(greatest(e.event_on, coalesce(r.records_begin_on, e.event_on))) over pair_order as previous_clock_from
-    from events e
+    from events_due e
     left join records_begin r on r.clinic_id = e.clinic_id
     window pair_order as (partition by e.clinic_id, e.staff_id, e.competency_code
                           order by e.event_on, e.event_kind desc, e.record_id
