@@ -23,6 +23,7 @@ select
     c.supervised_by,
     c.competency_code,
     cast(c.certification_code as varchar) as certification_code,
+    c.patient_id,
     c.is_compliant,
     c.reason,
     c.detail
