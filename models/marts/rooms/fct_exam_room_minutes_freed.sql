@@ -7,16 +7,13 @@
     pre_hook="{{ clinic_day_lookback_delete('visit_date') }}",
 ) }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('visit_date') }}
-),
+-- depends_on: {{ ref('int_room_encounter_back_office') }}
+-- The rows of int_room_encounter_back_office (macro encounter_back_office) for the visit days after each clinic's
+-- last day already built (all days of a clinic without one, and on a full refresh): clinics export independently.
+-- The watermarks are one MAP, computed once, so that the filter applies to the encounters before the join.
+{%- set watermarks -%}
+    (select map(list(clinic_id), list(built_through)) from ({{ clinic_day_watermarks('visit_date') }}))
+{%- endset %}
 
-encounters as (
-    select e.*
-    from {{ ref('int_room_encounter_back_office') }} e
-    left join watermarks w on w.clinic_id = e.clinic_id
-    where e.visit_date > coalesce(w.built_through, date '1900-01-01')
-)
-
-select * from encounters
+select * from ({{ encounter_back_office(
+    "cast(arrived_at_local as date) > coalesce(" ~ watermarks ~ "[clinic_id], date '-infinity')") }})
