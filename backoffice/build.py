@@ -45,5 +45,11 @@ def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     if recent_test_days is not None:
-        args += ["--vars", json.dumps({"data_test_recent_days": recent_test_days})]
+        args += recent_tests_vars(recent_test_days)
     dbt(args, db_path)
+
+
+def recent_tests_vars(days: int) -> list[str]:
+    """The dbt flags of `recent_test_days`: dbt re-parses the whole project when they differ from the previous
+    invocation's, so a scheduled run should always pass the same ones."""
+    return ["--vars", json.dumps({"data_test_recent_days": days})]

@@ -42,6 +42,9 @@ from pathlib import Path
 from backoffice.build import build
 if sys.argv[2] == 'full':
     build(Path(sys.argv[1]), full_refresh=True)
+elif sys.argv[2] == 'parse':  # the parse a daily run leaves for the next one (same vars: dbt parses partially)
+    from backoffice.build import recent_tests_vars, dbt
+    dbt(['parse', *recent_tests_vars(int(sys.argv[3]))], Path(sys.argv[1]))
 else:  # a production run: no unit tests, generic data tests on the large tables' recent days only
     build(Path(sys.argv[1]), unit_tests=False, recent_test_days=int(sys.argv[3]))
 """
@@ -143,15 +146,18 @@ def main() -> None:
         build_t, build_rss, _ = run_stage(BUILD, [str(ingest_db), "full"], env)
         record(f"| `dbt build --full-refresh` without the last day (all models and tests) | {build_t:.1f} s "
                f"| {build_rss:,.0f} MiB |")
+        # A daily run follows the previous daily run, whose vars it shares, so dbt parses only what changed; the full
+        # build's vars differ (none), so parse once with the daily run's vars, untimed, as that previous run would.
+        run_stage(BUILD, [str(ingest_db), "parse", str(RECENT_TEST_DAYS)], env)
         run_stage(HOLD_BACK, [str(ingest_db), "append"])
         inc_t, inc_rss, _ = run_stage(BUILD, [str(ingest_db), "incremental", str(RECENT_TEST_DAYS)], env)
         record(f"| `dbt build` after appending the last day (incremental models; without the unit tests; generic "
-               f"data tests on the last {RECENT_TEST_DAYS} days of the large tables, whole tables otherwise) "
+               f"data tests on the last {RECENT_TEST_DAYS} days of the large tables, whole tables otherwise; "
+               f"after a `dbt parse` with the same vars, as a daily run follows the previous one) "
                f"| {inc_t:.1f} s | {inc_rss:,.0f} MiB |")
         record(f"| ratio incremental / full | {100 * inc_t / build_t:.1f} % | |")
         # The same run once more, with no new data: what an incremental run costs whatever the new data (dbt's
-        # start-up and per-node work, reading each model's sources, the data tests). Its parse is partial: the
-        # first incremental run re-parsed the project because its vars differ from the full build's.
+        # start-up and per-node work, reading each model's sources, the data tests).
         again_t, _, _ = run_stage(BUILD, [str(ingest_db), "incremental", str(RECENT_TEST_DAYS)], env)
         record(f"| the same incremental `dbt build` again, no new data (its fixed cost) | {again_t:.1f} s | |")
     report = "\n".join(lines) + "\n"
