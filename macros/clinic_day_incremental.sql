@@ -20,6 +20,7 @@
     create or replace table {{ clinic_day_stale_table() }} as
     select distinct {{ columns }} from ({{ stale }}) as s ({{ columns }})
     where {{ columns.replace(', ', ' is not null and ') }} is not null;
+    set variable {{ clinic_day_due_var('clinics') }} = (select coalesce(list(distinct clinic_id), []) from {{ this }});
     {% endif -%}
     delete from {{ this }} where {{ date_column }} >= (
         select max(w.{{ date_column }}) - {{ lookback }}
@@ -34,7 +35,8 @@
 {#- The pre-hook's view of the partitions due, after its delete, as two DuckDB variables that clinic_day_due reads:
     - <prefix>wm: each clinic's watermark (its last partition still built), a MAP from clinic_id;
     - <prefix>from: the first partition a run can (re)compute: the day after the lowest watermark, or the earliest
-      stale partition (-infinity when the stale list is not by day).
+      stale partition (-infinity when the stale list is not by day, or when the delete left a clinic without rows:
+      the clinics the table held before the delete are in <prefix>clinics).
     Why variables: the obvious predicate, a correlated NOT EXISTS over the watermarks, makes DuckDB read and
     materialize the model's whole input before it filters (a dependent join), so that a run with one new day cost as
     much as the full history. A variable is a constant when the query is planned: the range predicate goes down to
@@ -48,14 +50,18 @@
     set variable {{ clinic_day_due_var('wm') }} = (
         select coalesce(map(list(clinic_id), list(built_through)), map())
         from (select clinic_id, max({{ date_column }}) as built_through from {{ this }} group by clinic_id));
-    set variable {{ clinic_day_due_var('from') }} = (select coalesce(least(
+    set variable {{ clinic_day_due_var('from') }} = (select case
+        -- a clinic the delete left without rows has no watermark: all its days are due
+        when exists (select unnest(getvariable('{{ clinic_day_due_var('clinics') }}'))
+                     except select clinic_id from {{ this }}) then date '-infinity'
+        else coalesce(least(
         (select min(built_through) + 1 from (select max({{ date_column }}) as built_through from {{ this }} group by clinic_id)),
         {%- if date_column in stale_columns %}
         (select min({{ date_column }}) from {{ clinic_day_stale_table() }})
         {%- else %}
         (select date '-infinity' from {{ clinic_day_stale_table() }} limit 1)
         {%- endif %}
-    ), date '-infinity'))
+    ), date '-infinity') end)
 {%- endmacro %}
 
 {% macro clinic_day_watermarks(date_column) -%}

@@ -244,3 +244,29 @@ def test_the_open_send_out_was_re_derived_when_its_result_arrived(runs):
     assert first["is_open"].tolist() == [True] and first["as_of_date"].notna().all()
     assert after["is_open"].tolist() == [False] and after["as_of_date"].isna().all()
     assert after["result_at"].notna().all()
+
+
+def test_a_clinic_whose_days_all_fall_in_the_lookback_is_rebuilt(handmade, tmp_path):
+    """The hand-made warehouse holds one day per clinic, so the incremental run's look-back deletes every row a
+    clinic has: that clinic has no watermark left and all its days must be rebuilt (a regression: C01's rapid tests
+    vanished from fct_lab_turnaround when C02 alone sent a new export). Every lab mart equals a full refresh."""
+    from backoffice.build import build
+    from tests.test_serving_while_building import NEW_EXPORT
+
+    db = tmp_path / "warehouse.duckdb"
+    db.write_bytes(handmade.db.read_bytes())
+    (tmp_path / "lab_specimens_2026-11-25.csv").write_text(NEW_EXPORT)  # one more C02 test, nothing for C01
+    assert all(r.status == "loaded" for r in ingest_paths(db, [tmp_path / "lab_specimens_2026-11-25.csv"], TEST_KEY))
+    build(db, unit_tests=False)
+    snapshot(db, "incremental", LAB_MARTS)
+    build(db, full_refresh=True, unit_tests=False)
+    with duckdb.connect(str(db), read_only=True) as con:
+        per_clinic = dict(con.execute("SELECT clinic_id, count(*) FROM incremental.fct_lab_turnaround GROUP BY 1")
+                          .fetchall())
+        assert per_clinic == {"C01": 5, "C02": 2}, per_clinic  # hand-made: five C01 tests, one C02 test, + L7
+        def differ(a: str, b: str) -> int:
+            return con.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})").fetchone()[0]
+
+        for name in LAB_MARTS:
+            assert (differ(f"incremental.{name}", f"marts.{name}"), differ(f"marts.{name}", f"incremental.{name}")) \
+                == (0, 0), name
