@@ -8,6 +8,10 @@ from pathlib import Path
 
 from backoffice.settings import REPO_ROOT
 
+# Days of the large tables a daily run's generic data tests look at (macro recent_days_filter): at least the
+# longest look-back of an incremental model (fct_sterility_checks, var sterility_lookback_days).
+DAILY_DATA_TEST_DAYS = 7
+
 
 class BuildFailed(RuntimeError):
     pass

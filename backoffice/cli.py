@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backoffice import freshness, settings
-from backoffice.build import BuildFailed
+from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed
 from backoffice.build import build as dbt_build
 from backoffice.publish import publish
 from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
@@ -115,11 +115,18 @@ def ingest(
 
 
 @app.command()
-def build(full_refresh: bool = False) -> None:
+def build(
+    full_refresh: bool = False,
+    daily: Annotated[bool, typer.Option(
+        help=f"A scheduled run: no dbt unit tests (they test the SQL, not the data), and the data tests of the large "
+             f"tables on their last {DAILY_DATA_TEST_DAYS} days only. Always schedule the same options: other ones "
+             f"make dbt parse the whole project again.")] = False,
+) -> None:
     """Run `dbt build` (models and tests), then publish a serving copy for the dashboards."""
     db = settings.warehouse_path()
     try:
-        dbt_build(db, full_refresh=full_refresh)
+        dbt_build(db, full_refresh=full_refresh, unit_tests=not daily,
+                  recent_test_days=DAILY_DATA_TEST_DAYS if daily else None)
     except BuildFailed as exc:
         console.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from exc

@@ -15,6 +15,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from backoffice.build import DAILY_DATA_TEST_DAYS
+
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "00" * 32
 
@@ -48,9 +50,8 @@ elif sys.argv[2] == 'parse':  # the parse a daily run leaves for the next one (s
 else:  # a production run: no unit tests, generic data tests on the large tables' recent days only
     build(Path(sys.argv[1]), unit_tests=False, recent_test_days=int(sys.argv[3]))
 """
-# Days of the large tables the incremental run's generic data tests look at (macro recent_days_filter): at least
-# the longest look-back of an incremental model (fct_sterility_checks, var sterility_lookback_days).
-RECENT_TEST_DAYS = 7
+# The incremental stage is `backoffice build --daily`: data tests of the large tables on their last days only.
+RECENT_TEST_DAYS = DAILY_DATA_TEST_DAYS
 
 # "Append one day": move every event-dated raw row of the last local day aside before the full build, and back
 # (as newly ingested rows) before the incremental one, so the incremental run sees exactly one new day.
