@@ -47,21 +47,21 @@
 {%- endmacro %}
 
 {% macro clinic_day_due_from_set(date_column, stale_columns) -%}
-    set variable {{ clinic_day_due_var('wm') }} = (
-        select coalesce(map(list(clinic_id), list(built_through)), map())
-        from (select clinic_id, max({{ date_column }}) as built_through from {{ this }} group by clinic_id));
+    {%- set wm = "getvariable('" ~ clinic_day_due_var('wm') ~ "')" -%}
+    set variable {{ clinic_day_due_var('wm') }} = {{ clinic_day_watermark_map(date_column) }};
     set variable {{ clinic_day_due_var('from') }} = (select case
         -- a clinic the delete left without rows has no watermark: all its days are due
-        when exists (select unnest(getvariable('{{ clinic_day_due_var('clinics') }}'))
-                     except select clinic_id from {{ this }}) then date '-infinity'
+        when len(list_filter(getvariable('{{ clinic_day_due_var('clinics') }}'), lambda c: not map_contains({{ wm }}, c))) > 0
+            then date '-infinity'
         else coalesce(least(
-        (select min(built_through) + 1 from (select max({{ date_column }}) as built_through from {{ this }} group by clinic_id)),
-        {%- if date_column in stale_columns %}
-        (select min({{ date_column }}) from {{ clinic_day_stale_table() }})
-        {%- else %}
-        (select date '-infinity' from {{ clinic_day_stale_table() }} limit 1)
-        {%- endif %}
-    ), date '-infinity') end)
+            list_min(map_values({{ wm }})) + 1,
+            {%- if date_column in stale_columns %}
+            (select min({{ date_column }}) from {{ clinic_day_stale_table() }})
+            {%- else %}
+            (select date '-infinity' from {{ clinic_day_stale_table() }} limit 1)
+            {%- endif %}
+        ), date '-infinity')
+    end)
 {%- endmacro %}
 
 {% macro clinic_day_watermarks(date_column) -%}
@@ -70,6 +70,12 @@
     {%- else -%}
     select cast(null as varchar) as clinic_id, cast(null as date) as built_through where false
     {%- endif -%}
+{%- endmacro %}
+
+{#- The same watermarks as one MAP from clinic_id (empty on a full refresh): a constant DuckDB computes once per
+    query, so that a filter `day > coalesce(map[clinic_id], date '-infinity')` applies to the rows as they are read. -#}
+{% macro clinic_day_watermark_map(date_column) -%}
+    (select coalesce(map(list(clinic_id), list(built_through)), map()) from ({{ clinic_day_watermarks(date_column) }}))
 {%- endmacro %}
 
 {#- The partitions a run (re)computes: after the clinic's watermark, or listed stale by the pre-hook. A predicate on
@@ -121,6 +127,16 @@
 
 {% macro ingest_watermark(name='watermark') -%}
     (select coalesce(max(ingested_at), timestamp '-infinity') from {{ ingest_watermark_table(name=name) }})
+{%- endmacro %}
+
+{#- The newest ingest time of the rows of `models` (names of models with an ingested_at column): what a run saves
+    as its watermark. -#}
+{% macro newest_ingested_at(models) -%}
+    (select max(ingested) from (
+        {%- for model in models %}
+        select max(ingested_at) as ingested from {{ ref(model) }}{% if not loop.last %} union all{% endif %}
+        {%- endfor %}
+    ))
 {%- endmacro %}
 
 {% macro ingest_watermark_save(newest_ingested_at, name='watermark') -%}

@@ -135,7 +135,7 @@
 {% macro competency_pre_hooks(kind) -%}
     {%- set key = ['clinic_id', 'staff_id'] + (['competency_code'] if kind == 'competency' else []) -%}
     {%- if kind == 'competency' %}
-    {{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }};
+    {{ ingest_watermark_save(newest_ingested_at(['int_competency_performances'])) }};
     {%- endif %}
     {{ state_save_all(competency_states(kind)) }};
     {{ clinic_day_lookback_delete('status_date', 0, competency_stale() if kind == 'competency'
@@ -176,7 +176,7 @@
     {%- endset -%}
     {{ ingest_watermark_save(newest, 'built') }};
     {%- if performances %}
-    {{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }};
+    {{ ingest_watermark_save(newest_ingested_at(['int_competency_performances'])) }};
     {%- endif %}
     {{ clinic_day_lookback_delete(date_column, 0, stale, key) or 'select 1' }}
 {%- endmacro %}
@@ -211,7 +211,7 @@
 {%- endmacro %}
 
 {% macro practice_pre_hooks() -%}
-    {{ ingest_watermark_save('(select max(ingested_at) from ' ~ ref('int_competency_performances') ~ ')') }};
+    {{ ingest_watermark_save(newest_ingested_at(['int_competency_performances'])) }};
     {{ state_save_all(practice_states()) }}
     {%- if is_incremental() %};
     create or replace table {{ practice_pairs_table() }} as

@@ -6,9 +6,7 @@
     watermark must cover both sources: the newest lab row alone lags behind an encounter export loaded after the lab
     export, and every encounter would then look late, making the run recompute the whole history. -#}
 {% macro lab_source_ingested_at() -%}
-    (select greatest(
-        coalesce((select max(ingested_at) from {{ ref('stg_backoffice__lab_specimens') }}), timestamp '-infinity'),
-        coalesce((select max(ingested_at) from {{ ref('stg_backoffice__encounters') }}), timestamp '-infinity')))
+    {{ newest_ingested_at(['stg_backoffice__lab_specimens', 'stg_backoffice__encounters']) }}
 {%- endmacro %}
 
 {#- fct_lab_turnaround: the collection days of the lab rows ingested after the previous run's watermark (macro

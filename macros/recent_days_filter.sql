@@ -24,24 +24,31 @@
     }) }}
 {%- endmacro %}
 
-{#- `relation`, or only its rows of the last N days when the var is set and the relation is one of
-    recent_test_columns(): for singular tests, which read their models directly. -#}
+{#- The column that scopes `relation`'s data tests to recent days: none without var data_test_recent_days, or for a
+    relation not in recent_test_columns(). -#}
+{% macro recent_days_column(relation) -%}
+    {%- if var('data_test_recent_days', none) is none or relation.identifier is not defined -%}
+    {{ return(none) }}
+    {%- endif -%}
+    {{ return(recent_test_columns().get(relation.identifier)) }}
+{%- endmacro %}
+
+{#- `relation`, or only its rows of the last N days when it has a recent_days_column(): for singular tests, which
+    read their models directly, and for get_where_subquery. -#}
 {% macro recent_days(relation, where='') -%}
-    {%- set days = var('data_test_recent_days', none) -%}
-    {%- set column = recent_test_columns().get(relation.identifier) if relation.identifier is defined else none -%}
-    {%- if days is none or column is none -%}
+    {%- set column = recent_days_column(relation) -%}
+    {%- if column is none -%}
     {%- if where %}(select * from {{ relation }} where {{ where }}){% else %}{{ relation }}{% endif -%}
     {%- else -%}
     (select * from {{ relation }}
-     where cast({{ column }} as date) >= (select max(cast({{ column }} as date)) from {{ relation }}) - {{ days | int }}
+     where cast({{ column }} as date) >= (select max(cast({{ column }} as date)) from {{ relation }})
+                                          - {{ var('data_test_recent_days') | int }}
      {%- if where %} and ({{ where }}){% endif %})
     {%- endif -%}
 {%- endmacro %}
 
 {% macro get_where_subquery(relation) -%}
-    {%- set days = var('data_test_recent_days', none) -%}
-    {%- set column = recent_test_columns().get(relation.identifier) if relation.identifier is defined else none -%}
-    {%- if days is none or column is none -%}
+    {%- if recent_days_column(relation) is none -%}
         {%- do return(adapter.dispatch('get_where_subquery', 'dbt')(relation)) -%}
     {%- endif -%}
     {%- do return(recent_days(relation, config.get('where', '')) ~ ' dbt_subquery') -%}

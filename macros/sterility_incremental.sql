@@ -23,11 +23,7 @@
 {%- endmacro %}
 
 {% macro sterility_source_ingested_at() -%}
-    (select max(ingested) from (
-        {%- for source in sterility_sources() %}
-        select max(ingested_at) as ingested from {{ ref(source) }}{% if not loop.last %} union all{% endif %}
-        {%- endfor %}
-    ))
+    {{ newest_ingested_at(sterility_sources()) }}
 {%- endmacro %}
 
 {% macro sterility_stale() -%}

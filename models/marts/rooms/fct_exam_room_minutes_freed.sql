@@ -10,10 +10,9 @@
 -- depends_on: {{ ref('int_room_encounter_back_office') }}
 -- The rows of int_room_encounter_back_office (macro encounter_back_office) for the visit days after each clinic's
 -- last day already built (all days of a clinic without one, and on a full refresh): clinics export independently.
--- The watermarks are one MAP, computed once, so that the filter applies to the encounters before the join.
-{%- set watermarks -%}
-    (select map(list(clinic_id), list(built_through)) from ({{ clinic_day_watermarks('visit_date') }}))
-{%- endset %}
+-- The watermarks are one MAP (macro clinic_day_watermark_map), so that the filter applies to the encounters before
+-- the join.
 
 select * from ({{ encounter_back_office(
-    "cast(arrived_at_local as date) > coalesce(" ~ watermarks ~ "[clinic_id], date '-infinity')") }})
+    "cast(arrived_at_local as date) > coalesce(" ~ clinic_day_watermark_map('visit_date')
+    ~ "[clinic_id], date '-infinity')") }})
