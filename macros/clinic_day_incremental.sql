@@ -107,8 +107,14 @@
                                    from {{ this }})
 {%- endmacro %}
 
+{#- A table kept beside the model, <model>__<suffix>: quoted like the model (a warehouse file may be named
+    clinic-warehouse.duckdb, a catalog name that is not a bare identifier). -#}
+{% macro side_table(suffix) -%}
+    {{ this.incorporate(path={"identifier": this.identifier ~ "__" ~ suffix}) }}
+{%- endmacro %}
+
 {% macro clinic_day_stale_table() -%}
-    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__stale"
+    {{ side_table("stale") }}
 {%- endmacro %}
 
 {% macro clinic_day_stale_drop() -%}
@@ -122,7 +128,7 @@
     data (pre-hook ingest_watermark_save, into <model>__watermark_next) and makes it the watermark once it succeeded
     (post-hook ingest_watermark_commit); rows ingested after the saved watermark are late for the next run. -#}
 {% macro ingest_watermark_table(suffix='', name='watermark') -%}
-    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__{{ name }}{{ suffix }}"
+    {{ side_table(name ~ suffix) }}
 {%- endmacro %}
 
 {% macro ingest_watermark(name='watermark') -%}

@@ -16,7 +16,7 @@
     day make nothing else stale. -#}
 
 {% macro state_table(name, suffix='') -%}
-    {{ this.database }}.{{ this.schema }}."{{ this.identifier }}__{{ name }}{{ suffix }}"
+    {{ side_table(name ~ suffix) }}
 {%- endmacro %}
 
 {#- Keys of the rows in which the copy saved by this run differs from the previous run's. -#}

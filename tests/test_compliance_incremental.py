@@ -73,7 +73,8 @@ def warehouse(tmp_path_factory):
     write_rows(first / "competency_assessments.csv", [a for a in assessments if a is not late])
     write_rows(last / "competency_assessments_late.csv", [late])
 
-    db = root / "warehouse.duckdb"
+    # a file name that is not a bare SQL identifier: the incremental models' side tables must be quoted like the model
+    db = root / "clinic-warehouse.duckdb"
     assert all(r.status == "loaded" for r in ingest_paths(db, [first], TEST_KEY))
     build(db, root, "--full-refresh")
     snapshot(db, "first_build", MARTS)
