@@ -43,21 +43,21 @@ def dbt(args: list[str], db_path: Path) -> None:
 
 
 def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,
-          recent_test_days: int | None = None, skip_unchanged_views: bool = False) -> None:
+          recent_test_days: int | None = None, skip_unchanged: bool = False) -> None:
     """`dbt build`. The defaults run everything (`make test`, `backoffice build`). Opt-in for a production incremental
     run: `unit_tests=False` leaves out the dbt unit tests (they test the SQL, not the data: dbt recommends running
     them in development and CI only); `recent_test_days=N` has the generic data tests on the large day-partitioned
     tables (macros/recent_days_filter.sql) look at each table's last N days instead of its whole history;
-    `skip_unchanged_views` does not re-create the views whose definition is the one the warehouse already has
-    (selectors.yml `daily`, dbt's state comparison with the manifest of this warehouse's last build), their data
-    tests still run."""
+    `skip_unchanged` does not re-create the views whose definition is the one the warehouse already has, nor
+    reload the unchanged seeds (selectors.yml `daily`, dbt's state comparison with the manifest of this warehouse's
+    last build): the views' data tests still run, the seeds' own tests not (the same file gives the same result)."""
     args = ["build", *(["--full-refresh"] if full_refresh else [])]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
     if recent_test_days is not None:
         args += recent_tests_vars(recent_test_days)
     state = state_dir(db_path)
-    if skip_unchanged_views and not full_refresh and views_in_place(db_path, state / "manifest.json"):
+    if skip_unchanged and not full_refresh and relations_in_place(db_path, state / "manifest.json"):
         args += ["--selector", "daily", "--state", str(state)]
     dbt(args, db_path)
     state.mkdir(exist_ok=True)
@@ -69,16 +69,18 @@ def state_dir(db_path: Path) -> Path:
     return db_path.with_name(f".{db_path.name}.dbt-state")
 
 
-def views_in_place(db_path: Path, manifest: Path) -> bool:
-    """Every view the saved manifest names exists in the warehouse. A view is skipped only when its definition is
-    unchanged since that manifest, so the warehouse must still hold what it built (not a re-created file)."""
+def relations_in_place(db_path: Path, manifest: Path) -> bool:
+    """Every view and seed table the saved manifest names exists in the warehouse. They are skipped only when their
+    definition is unchanged since that manifest, so the warehouse must still hold what it built (not a new file)."""
     if not manifest.exists():
         return False
     nodes = json.loads(manifest.read_text())["nodes"].values()
     wanted = {(n["schema"], n["alias"]) for n in nodes
-              if n["resource_type"] == "model" and n["config"]["materialized"] == "view"}
+              if n["resource_type"] == "seed" or (n["resource_type"] == "model"
+                                                  and n["config"]["materialized"] == "view")}
     with duckdb.connect(str(db_path), read_only=True) as con:
-        present = set(con.execute("SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall())
+        present = set(con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT internal UNION ALL "
+                                  "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall())
     return wanted <= present
 
 

@@ -119,15 +119,16 @@ def build(
     full_refresh: bool = False,
     daily: Annotated[bool, typer.Option(
         help=f"A scheduled run: no dbt unit tests (they test the SQL, not the data), and the data tests of the large "
-             f"tables on their last {DAILY_DATA_TEST_DAYS} days only; views unchanged since the last build are not "
-             f"re-created. Always schedule the same options: other ones make dbt parse the whole project again.")
+             f"tables on their last {DAILY_DATA_TEST_DAYS} days only; views and seeds unchanged since the last build "
+             f"are not re-created. Always schedule the same options: other ones make dbt parse the whole project "
+             f"again.")
     ] = False,
 ) -> None:
     """Run `dbt build` (models and tests), then publish a serving copy for the dashboards."""
     db = settings.warehouse_path()
     try:
         dbt_build(db, full_refresh=full_refresh, unit_tests=not daily,
-                  recent_test_days=DAILY_DATA_TEST_DAYS if daily else None, skip_unchanged_views=daily)
+                  recent_test_days=DAILY_DATA_TEST_DAYS if daily else None, skip_unchanged=daily)
     except BuildFailed as exc:
         console.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from exc

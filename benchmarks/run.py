@@ -48,7 +48,7 @@ elif sys.argv[2] == 'parse':  # the parse a daily run leaves for the next one (s
     from backoffice.build import recent_tests_vars, dbt
     dbt(['parse', *recent_tests_vars(int(sys.argv[3]))], Path(sys.argv[1]))
 else:  # a production run: no unit tests, generic data tests on the large tables' recent days only
-    build(Path(sys.argv[1]), unit_tests=False, recent_test_days=int(sys.argv[3]), skip_unchanged_views=True)
+    build(Path(sys.argv[1]), unit_tests=False, recent_test_days=int(sys.argv[3]), skip_unchanged=True)
 """
 # The incremental stage is `backoffice build --daily`: data tests of the large tables on their last days only.
 RECENT_TEST_DAYS = DAILY_DATA_TEST_DAYS

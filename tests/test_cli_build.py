@@ -55,7 +55,7 @@ def run_kinds(env: dict) -> dict[str, set[str]]:
     return kinds
 
 
-def test_daily_build_recreates_views_only_when_the_warehouse_lacks_them(handmade, tmp_path):
+def test_daily_build_recreates_views_and_seeds_only_when_the_warehouse_lacks_them(handmade, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     db.write_bytes(handmade.db.read_bytes())  # a copy: no manifest of its own last build beside it yet
     env = {"BACKOFFICE_DB": str(db), "BACKOFFICE_SERVING_DIR": str(tmp_path / "serving")}
@@ -63,12 +63,14 @@ def test_daily_build_recreates_views_only_when_the_warehouse_lacks_them(handmade
 
     first = run_kinds(env)
     assert "stg_backoffice__procedures" in first["view"] and len(first["view"]) > 20
-    second = run_kinds(env)  # views unchanged since the first run: not re-created, their data tests still run
-    assert "view" not in second
+    assert "lab_test_catalog" in first["seed"] and "unique_lab_test_catalog_test_code" in first["test"]
+    second = run_kinds(env)  # views and seeds unchanged since the first run: not re-created, the views' tests run
+    assert "view" not in second and "seed" not in second
+    assert "unique_lab_test_catalog_test_code" not in second["test"]
     assert {"fct_lab_turnaround", "fct_sterility_checks"} <= second["incremental"]
     assert any(t.startswith(staging_test) for t in second["test"])
 
     with duckdb.connect(str(db)) as con:
         con.execute("DROP VIEW staging.stg_backoffice__rooms")
-    third = run_kinds(env)  # the warehouse no longer holds what the manifest built: every view again
-    assert third["view"] == first["view"]
+    third = run_kinds(env)  # the warehouse no longer holds what the manifest built: every view and seed again
+    assert third["view"] == first["view"] and third["seed"] == first["seed"]
