@@ -99,6 +99,17 @@
     {%- endif -%}
 {%- endmacro %}
 
+{#- The first partition a run (re)computes, as a date expression (variable set by the pre-hook; -infinity on a full
+    refresh): a lower bound for inputs that must be cut before a window or a join, where clinic_day_due on the
+    finished rows would come too late. -#}
+{% macro clinic_day_due_from() -%}
+    {%- if is_incremental() -%}
+    getvariable('{{ clinic_day_due_var('from') }}')
+    {%- else -%}
+    date '-infinity'
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Partitions of the rows of `relation` ingested after the newest ingest time the model has stored (its column
     `built_column`, default the same name as `ingested_column`). -#}
 {% macro clinic_day_ingested_after(relation, day, ingested_column='source_ingested_at', built_column=none) -%}

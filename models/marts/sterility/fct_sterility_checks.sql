@@ -13,6 +13,7 @@
 {%- for source in sterility_sources() %}
 -- depends_on: {{ ref(source) }}
 {%- endfor %}
+-- depends_on: {{ ref('int_sterility_room_days') }}
 
 with loads as (
     select * from {{ ref('int_sterility_loads') }} where is_load
@@ -114,7 +115,8 @@ checks as (
            use_date, null, null, room_id, null, null, null, is_compliant,
            case when not is_compliant then 'no_terminal_clean_logged' end,
            case when not is_compliant then uses || ' uses; none logged after the last one ended' end
-    from {{ ref('int_sterility_room_days') }}
+    -- int_sterility_room_days, on the days due only (macro sterility_room_days)
+    from ({{ sterility_room_days(clinic_day_due_from()) }})
 
     union all
     select clinic_id, 'chaperone_present', 'procedure', procedure_id, procedure_date, null, null, room_id, null,
