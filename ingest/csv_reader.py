@@ -4,13 +4,14 @@ Practice exports differ: comma or semicolon, UTF-8 with or without BOM or Window
 quoted newlines. We sniff the encoding and delimiter (a per-source option overrides them), transcode
 non-UTF-8 files once into a temporary UTF-8 copy, and let DuckDB's parallel reader do the parsing with every
 column as text, so no value is lost to type guessing. The validation reads the file in place (`Relation`);
-structurally broken lines (too many or too few fields) are collected by DuckDB's `store_rejects` with their
-physical line number and go to the quarantine.
+structurally broken lines (too many or too few fields) are collected by DuckDB's `store_rejects`, numbered by
+physical line and go to the quarantine.
 
 Physical line numbers: DuckDB keeps the file order of a single-table read, so `row_number() OVER ()` over
-the staging table is the record number; the physical line is 2 + record number, plus the quoted newlines of
-earlier records and the broken lines before it. The corrections are computed only when the file has such
-lines.
+the staging table is the record number. DuckDB numbers a broken line by record too (header = 1, every record,
+accepted or broken, one more), not by physical line. A record's physical line is its record line plus the
+quoted newlines of all earlier records, accepted or broken. The corrections are computed only when the file
+has such lines.
 """
 
 from __future__ import annotations
@@ -51,8 +52,9 @@ class CsvSource:
     encoding: str
     delimiter: str
     has_quotes: bool  # only then can a record span lines
-    rejects_table: str = "csv_broken"  # temp table (line, csv_line, error_message) of structurally broken lines
+    rejects_table: str = "csv_broken"  # temp table (line, csv_line, error_message, nl) of structurally broken lines
     rejects: int = 0
+    reject_newlines: bool = False  # a broken record has a quoted newline inside
 
     def read_csv(self, rejects: str = "csv_rejects", scans: str = "csv_reject_scans") -> str:
         return (f"""read_csv($path, all_varchar = true, header = true, delim = $delim, quote = '"',
@@ -162,13 +164,21 @@ def drop_rejects(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def collect_rejects(con: duckdb.DuckDBPyConnection, source: CsvSource) -> int:
-    """After the read: temp table `source.rejects_table` with one row per broken physical line."""
+    """After the read: temp table `source.rejects_table` with one row per broken record.
+
+    `line` is DuckDB's record line until `line_numbers` makes it the physical line; `nl` counts the quoted
+    newlines inside the broken record (its `csv_line`; with CRLF DuckDB may keep a stray newline in front).
+    """
+    text = "trim(csv_line, chr(13) || chr(10))"
+    nl = f"length({text}) - length(replace({text}, chr(10), ''))" if source.has_quotes else "0"
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE {source.rejects_table} AS
-        SELECT DISTINCT ON (line) line, csv_line, error_message FROM csv_rejects ORDER BY line"""
+        SELECT DISTINCT ON (line) line, csv_line, error_message, coalesce({nl}, 0) AS nl
+        FROM csv_rejects ORDER BY line"""
     )
     drop_rejects(con)
-    source.rejects = con.execute(f"SELECT count(*) FROM {source.rejects_table}").fetchone()[0]
+    source.rejects, source.reject_newlines = con.execute(
+        f"SELECT count(*), coalesce(sum(nl), 0) > 0 FROM {source.rejects_table}").fetchone()
     return source.rejects
 
 
@@ -176,28 +186,50 @@ def line_numbers(con: duckdb.DuckDBPyConnection, source: CsvSource, newlines: bo
     """SQL for view `checked` over `stage` with `_rec` (record number, from 0) and `_line` (physical line).
 
     The record number is `row_number() OVER ()` over the staging table, which DuckDB keeps in file order (and
-    computes in the scan). Physical line = header + record number + quoted newlines before it + rejected lines
-    before it (a rejected line at physical line r, the j-th reject, sits where record r - j would otherwise be).
-    Without quoted newlines and rejects that is record + 2; otherwise the two corrections are step functions
-    of the record number, joined on with ASOF joins over the few records that carry them.
+    computes in the scan). Record line = header + record number + rejected records before it (a rejected
+    record at record line r, the j-th reject, sits where record r - j would otherwise be). Physical line =
+    record line + quoted newlines of the earlier records, accepted (`_nl`) or rejected (`nl`). Without quoted
+    newlines and rejects that is record + 2; otherwise the corrections are step functions of the record line,
+    joined on with ASOF joins over the few records that carry them. The rejects table's `line` becomes the
+    physical line too.
     """
     numbered = "SELECT row_number() OVER () - 1 AS _rec, * FROM stage"
     if not newlines and not source.rejects:
         return f"SELECT _rec, _rec + 2 AS _line, * EXCLUDE (_rec) FROM ({numbered})"
-    provisional = "SELECT rec, rec + 2 AS prov FROM (SELECT row_number() OVER () - 1 AS rec FROM stage)"
-    if newlines:
-        provisional = """SELECT s.rec, s.rec + 2 + coalesce(nl.cum, 0) AS prov
-            FROM (SELECT row_number() OVER () - 1 AS rec FROM stage) s
-            ASOF LEFT JOIN (SELECT rec + 1 AS rec0, sum(_nl) OVER (ORDER BY rec) AS cum
-                            FROM (SELECT row_number() OVER () - 1 AS rec, _nl FROM stage) WHERE _nl > 0) nl
-            ON s.rec >= nl.rec0"""
-    con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE stage_lines AS
-        WITH rj AS (SELECT q, max(j) AS n FROM (
-                        SELECT line - row_number() OVER (ORDER BY line) + 1 AS q, row_number() OVER (ORDER BY line) AS j
-                        FROM {source.rejects_table}) GROUP BY q),
-             pv AS ({provisional})
-        SELECT pv.rec, pv.prov + coalesce(rj.n, 0) AS line FROM pv ASOF LEFT JOIN rj ON pv.prov >= rj.q"""
-    )
+    rj = f"""SELECT q, max(j) AS n FROM (
+                 SELECT line - row_number() OVER (ORDER BY line) + 1 AS q, row_number() OVER (ORDER BY line) AS j
+                 FROM {source.rejects_table}) GROUP BY q"""
+    if not newlines and not source.reject_newlines:
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE stage_lines AS
+            WITH rj AS ({rj})
+            SELECT s.rec, s.rec + 2 + coalesce(rj.n, 0) AS line
+            FROM (SELECT row_number() OVER () - 1 AS rec FROM stage) s ASOF LEFT JOIN rj ON s.rec + 2 >= rj.q"""
+        )
+    else:
+        # The records with quoted newlines, by record line: cum = their newlines up to and including that record.
+        accepted = f"""SELECT a.rec + 2 + coalesce(rj.n, 0) AS line, a._nl AS nl
+            FROM (SELECT * FROM (SELECT row_number() OVER () - 1 AS rec, _nl FROM stage) WHERE _nl > 0) a
+            ASOF LEFT JOIN ({rj}) rj ON a.rec + 2 >= rj.q UNION ALL """ if newlines else ""
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE stage_nl AS
+            SELECT line + 1 AS from_line, sum(nl) OVER (ORDER BY line) AS cum
+            FROM ({accepted}SELECT line, nl FROM {source.rejects_table} WHERE nl > 0)"""
+        )
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE stage_lines AS
+            WITH rj AS ({rj})
+            SELECT r.rec, r.line + coalesce(nl.cum, 0) AS line
+            FROM (SELECT s.rec, s.rec + 2 + coalesce(rj.n, 0) AS line
+                  FROM (SELECT row_number() OVER () - 1 AS rec FROM stage) s ASOF LEFT JOIN rj ON s.rec + 2 >= rj.q) r
+            ASOF LEFT JOIN stage_nl nl ON r.line >= nl.from_line"""
+        )
+        if source.rejects:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE {source.rejects_table} AS
+                SELECT r.line + coalesce(nl.cum, 0) AS line, r.csv_line, r.error_message, r.nl
+                FROM {source.rejects_table} r ASOF LEFT JOIN stage_nl nl ON r.line >= nl.from_line ORDER BY r.line"""
+            )
+        con.execute("DROP TABLE stage_nl")
     return (f"SELECT s._rec, l.line AS _line, s.* EXCLUDE (_rec) FROM ({numbered}) s "
             "JOIN stage_lines l ON l.rec = s._rec")

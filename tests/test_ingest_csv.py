@@ -241,3 +241,29 @@ def test_quoted_newlines_keep_physical_line_numbers(db, tmp_path):
     result = ingest_text(db, tmp_path, "room_events.csv", text)
     assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
     assert fetch(db, "SELECT source_line FROM raw.quarantine") == [(4,)]
+
+
+@pytest.mark.parametrize(("delim", "encoding", "eol"), [(",", "utf-8", "\n"), (";", "cp1252", "\r\n")])
+def test_broken_lines_after_quoted_newlines_keep_physical_line_numbers(db, tmp_path, delim, encoding, eol):
+    rows = [
+        "event_id,clinic_id,room_id,event_type,occurred_at,staff_id",  # line 1
+        "E0,C01,R1,cleaning_start,2026-11-25 08:00,S1,EXTRA",  # line 2: too many fields, before any quoted newline
+        'E1,C01,R1,cleaning_start,2026-11-25 09:00,"S1',  # lines 3-5: one record, a quoted field over 3 lines
+        "zweite Zeile für",
+        'Ärztin"',
+        "E2,C01,R1,cleaning_end,2026-11-25 09:30,S1,EXTRA",  # line 6: too many fields (DuckDB: record line 4)
+        "E3,C01,R1,cleaning_end,2026-11-25 09:40",  # line 7: too few fields (DuckDB: record line 5)
+        "E4,C01,R1,cleaning_start,2026-11-25 10:00,S1",  # line 8: valid
+        "E5,C01,R1,cleaning_end,nope,S1",  # line 9: bad timestamp
+        'E6,C01,R1,cleaning_end,2026-11-25 10:30,"S1',  # lines 10-11: too many fields, quoted newline inside
+        'x",EXTRA',
+        "E7,C01,R1,cleaning_start,2026-11-25 11:00,S1",  # line 12: valid
+    ]
+    text = eol.join(r.replace(",", delim) for r in rows) + eol
+    result = ingest_text(db, tmp_path, "room_events.csv", text.encode(encoding))
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (8, 3, 5)
+    assert fetch(db, "SELECT source_line, reason_code FROM raw.quarantine ORDER BY 1") == [
+        (2, "malformed_row"), (6, "malformed_row"), (7, "malformed_row"), (9, "bad_timestamp"), (10, "malformed_row")]
+    assert fetch(db, "SELECT reason FROM raw.quarantine WHERE source_line = 6")[0][0].startswith("line 6 ")
+    assert fetch(db, "SELECT event_id, _source_line FROM raw.room_events ORDER BY 2") == [
+        ("E1", 3), ("E4", 8), ("E7", 12)]
