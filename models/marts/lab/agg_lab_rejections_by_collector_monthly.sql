@@ -20,7 +20,7 @@ per_specimen as (
         cast(date_trunc('month', min(collected_date)) as date) as month_start,
         bool_or(status = 'rejected') as is_rejected,
         bool_and(status = 'cancelled') as is_cancelled,
-        mode(rejection_reason) filter (where status = 'rejected') as rejection_reason,
+        {{ most_frequent('rejection_reason', "status = 'rejected'") }} as rejection_reason,
         max(source_ingested_at) as last_ingested_at
     from turnaround
     group by clinic_id, collected_by, specimen_id
@@ -33,7 +33,7 @@ select
     count(*) filter (where not is_cancelled) as n_specimens,
     count(*) filter (where is_rejected) as n_rejected,
     100.0 * count(*) filter (where is_rejected) / nullif(count(*) filter (where not is_cancelled), 0) as pct_rejected,
-    mode(rejection_reason) filter (where is_rejected) as top_rejection_reason,
+    {{ most_frequent('rejection_reason', 'is_rejected') }} as top_rejection_reason,
     max(last_ingested_at) as last_ingested_at
 from per_specimen
 where {{ clinic_day_due('month_start', 'clinic_id', 'month_start') }}

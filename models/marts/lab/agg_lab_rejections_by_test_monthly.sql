@@ -13,7 +13,7 @@ select
     count(*) filter (where status <> 'cancelled') as n_tests,
     count(*) filter (where status = 'rejected') as n_rejected,
     100.0 * count(*) filter (where status = 'rejected') / nullif(count(*) filter (where status <> 'cancelled'), 0) as pct_rejected,
-    mode(rejection_reason) filter (where status = 'rejected') as top_rejection_reason,
+    {{ most_frequent('rejection_reason', "status = 'rejected'") }} as top_rejection_reason,
     max(source_ingested_at) as last_ingested_at
 from {{ ref('fct_lab_turnaround') }}
 where {{ clinic_day_due('month_start', 'clinic_id', lab_period('month')) }}
