@@ -64,6 +64,18 @@ def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,
     shutil.copyfile(REPO_ROOT / "target" / "manifest.json", state / "manifest.json")
 
 
+def daily_build(db_path: Path, full_refresh: bool = False) -> None:
+    """The scheduled run, `backoffice build --daily` (and the bench's incremental stage): no unit tests, the large
+    tables' data tests on their last DAILY_DATA_TEST_DAYS days, unchanged views and seeds left as they are."""
+    build(db_path, full_refresh=full_refresh, unit_tests=False, recent_test_days=DAILY_DATA_TEST_DAYS,
+          skip_unchanged=True)
+
+
+def daily_parse(db_path: Path) -> None:
+    """`dbt parse` with the daily run's vars, as the previous daily run leaves it: the next one parses partially."""
+    dbt(["parse", *recent_tests_vars(DAILY_DATA_TEST_DAYS)], db_path)
+
+
 def state_dir(db_path: Path) -> Path:
     """The manifest of the warehouse's last successful build, beside the warehouse: what its views were built from."""
     return db_path.with_name(f".{db_path.name}.dbt-state")

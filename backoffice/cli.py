@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backoffice import freshness, settings
-from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed
+from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed, daily_build
 from backoffice.build import build as dbt_build
 from backoffice.publish import publish
 from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
@@ -127,8 +127,7 @@ def build(
     """Run `dbt build` (models and tests), then publish a serving copy for the dashboards."""
     db = settings.warehouse_path()
     try:
-        dbt_build(db, full_refresh=full_refresh, unit_tests=not daily,
-                  recent_test_days=DAILY_DATA_TEST_DAYS if daily else None, skip_unchanged=daily)
+        (daily_build if daily else dbt_build)(db, full_refresh=full_refresh)
     except BuildFailed as exc:
         console.print(f"[red]error[/] {exc}")
         raise typer.Exit(1) from exc

@@ -45,13 +45,12 @@ from backoffice.build import build
 if sys.argv[2] == 'full':
     build(Path(sys.argv[1]), full_refresh=True)
 elif sys.argv[2] == 'parse':  # the parse a daily run leaves for the next one (same vars: dbt parses partially)
-    from backoffice.build import recent_tests_vars, dbt
-    dbt(['parse', *recent_tests_vars(int(sys.argv[3]))], Path(sys.argv[1]))
-else:  # a production run: no unit tests, generic data tests on the large tables' recent days only
-    build(Path(sys.argv[1]), unit_tests=False, recent_test_days=int(sys.argv[3]), skip_unchanged=True)
+    from backoffice.build import daily_parse
+    daily_parse(Path(sys.argv[1]))
+else:  # the incremental stage is the scheduled run, `backoffice build --daily`
+    from backoffice.build import daily_build
+    daily_build(Path(sys.argv[1]))
 """
-# The incremental stage is `backoffice build --daily`: data tests of the large tables on their last days only.
-RECENT_TEST_DAYS = DAILY_DATA_TEST_DAYS
 
 # "Append one day": move every event-dated raw row of the last local day aside before the full build, and back
 # (as newly ingested rows) before the incremental one, so the incremental run sees exactly one new day.
@@ -100,8 +99,8 @@ def dbt_floor(work: Path, env: dict) -> float:
     run_stage(INGEST, [str(p) for p in [db, *master, *sorted(set(source.glob("*.csv")) - set(master))]])
     tiny = env | {"BACKOFFICE_DB": str(db)}
     run_stage(BUILD, [str(db), "full"], tiny)
-    run_stage(BUILD, [str(db), "parse", str(RECENT_TEST_DAYS)], tiny)
-    times = sorted(run_stage(BUILD, [str(db), "incremental", str(RECENT_TEST_DAYS)], tiny)[0] for _ in range(3))
+    run_stage(BUILD, [str(db), "parse"], tiny)
+    times = sorted(run_stage(BUILD, [str(db), "incremental"], tiny)[0] for _ in range(3))
     return times[1]
 
 
@@ -166,18 +165,18 @@ def main() -> None:
                f"| {build_rss:,.0f} MiB |")
         # A daily run follows the previous daily run, whose vars it shares, so dbt parses only what changed; the full
         # build's vars differ (none), so parse once with the daily run's vars, untimed, as that previous run would.
-        run_stage(BUILD, [str(ingest_db), "parse", str(RECENT_TEST_DAYS)], env)
+        run_stage(BUILD, [str(ingest_db), "parse"], env)
         run_stage(HOLD_BACK, [str(ingest_db), "append"])
-        inc_t, inc_rss, _ = run_stage(BUILD, [str(ingest_db), "incremental", str(RECENT_TEST_DAYS)], env)
+        inc_t, inc_rss, _ = run_stage(BUILD, [str(ingest_db), "incremental"], env)
         record(f"| `dbt build` after appending the last day (`backoffice build --daily`: incremental models; without "
                f"the unit tests; views and seeds unchanged since the last build not re-created; generic data tests on "
-               f"the last {RECENT_TEST_DAYS} days of the large tables, whole tables otherwise; "
+               f"the last {DAILY_DATA_TEST_DAYS} days of the large tables, whole tables otherwise; "
                f"after a `dbt parse` with the same vars, as a daily run follows the previous one) "
                f"| {inc_t:.1f} s | {inc_rss:,.0f} MiB |")
         record(f"| ratio incremental / full | {100 * inc_t / build_t:.1f} % | |")
         # The same run once more, with no new data: what an incremental run costs whatever the new data (dbt's
         # start-up and per-node work, reading each model's sources, the data tests).
-        again_t, _, _ = run_stage(BUILD, [str(ingest_db), "incremental", str(RECENT_TEST_DAYS)], env)
+        again_t, _, _ = run_stage(BUILD, [str(ingest_db), "incremental"], env)
         record(f"| the same incremental `dbt build` again, no new data (its fixed cost) | {again_t:.1f} s | |")
         floor_t = dbt_floor(work, env)
         record(f"| the same incremental `dbt build` on a warehouse of 1 clinic × 7 days, median of 3 (the floor "

@@ -88,9 +88,9 @@
     {#- on `cast(ts as date)`, bound the timestamp itself: DuckDB then filters inside the table scan -#}
     {%- set d = day.strip() -%}
     {%- if d.lower().startswith('cast(') and d.lower().endswith(' as date)') and d.lower().count('cast(') == 1 %}
-    ({{ d[5:-9] }} >= cast(getvariable('{{ clinic_day_due_var('from') }}') as timestamp) and (
+    ({{ d[5:-9] }} >= cast({{ clinic_day_due_from() }} as timestamp) and (
     {%- else %}
-    ({{ day }} >= getvariable('{{ clinic_day_due_var('from') }}') and (
+    ({{ day }} >= {{ clinic_day_due_from() }} and (
     {%- endif %}
      {{ day }} > coalesce(getvariable('{{ clinic_day_due_var('wm') }}')[{{ clinic }}], date '-infinity')
      or ({{ (stale_values or [clinic, day]) | join(', ') }}) in (select {{ columns }} from {{ clinic_day_stale_table() }})))
