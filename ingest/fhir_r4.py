@@ -30,7 +30,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ingest.message_rows import MessageRows, SkippedMessage, empty_row, group_rows
+from ingest.identifier_mask import mask_json
+from ingest.message_rows import FileFacts, MessageRows, SkippedMessage, empty_row, group_rows
 
 Resource = dict[str, Any]
 
@@ -354,8 +355,30 @@ def _is_lab(resource: Resource, lab: set[str], non_lab: set[str]) -> bool:
 # ------------------------------------------------------------------------------------------ masking
 
 
-def _mask(resource: Resource) -> str:
-    """The resource as JSON with names, contacts, identifiers and references to persons replaced by ***."""
+def patient_identifiers(entries: list[_Entry]) -> set[str]:
+    """Values identifying the file's patients: each Patient's id and `urn:uuid` fullUrl, identifier values,
+    name parts and birth date. Synthea writes the patient UUID into every `urn:uuid:` reference
+    (Immunization.patient, Claim.patient, ...) and into the file name, so it is masked wherever it appears."""
+    found: set[str | None] = set()
+    for e in entries:
+        r = e.resource
+        if r.get("resourceType") != "Patient":
+            continue
+        found.add(_text(r.get("id")))
+        if e.full_url:
+            found.update((e.full_url, e.full_url.rsplit(":", 1)[-1].rsplit("/", 1)[-1]))
+        found.update(_identifiers(r))
+        found.add(_text(r.get("birthDate")))
+        for name in r.get("name") or []:
+            if isinstance(name, dict):
+                found.add(_text(name.get("family")))
+                found.update(_text(g) for g in name.get("given") or [])
+    return {v for v in found if v}
+
+
+def _mask(resource: Resource, identifiers: set[str] = frozenset()) -> str:  # type: ignore[assignment]
+    """The resource as JSON with names, contacts, identifiers and references to persons replaced by ***, and
+    every other string equal to (or containing) one of the file's patient identifier values masked too."""
     masked = copy.deepcopy(resource)
     is_person = masked.get("resourceType") in _PERSON_TYPES
 
@@ -377,15 +400,16 @@ def _mask(resource: Resource) -> str:
     walk(masked)
     if is_person and "id" in masked:
         masked["id"] = MASK
-    return json.dumps(masked, ensure_ascii=False, default=str)
+    return json.dumps(mask_json(masked, identifiers), ensure_ascii=False, default=str)
 
 
 # ------------------------------------------------------------------------------------------ rows
 
 
 class _Reader:
-    def __init__(self, entries: list[_Entry], clinic_id: str | None):
+    def __init__(self, entries: list[_Entry], clinic_id: str | None, facts: FileFacts):
         self.entries = entries
+        self.facts = facts
         self.clinic_id = clinic_id
         self.index = _Index(entries)
         self.used: set[int] = set()  # resources rows refer to, directly or through other resources
@@ -405,7 +429,8 @@ class _Reader:
 
     def _skip(self, entry: _Entry, code: str, reason: str) -> None:
         rtype = entry.resource.get("resourceType") or "(no resourceType)"
-        self.skipped.append(SkippedMessage(entry.number, rtype, code, reason, _mask(entry.resource)))
+        masked = _mask(entry.resource, self.facts.identifiers)
+        self.skipped.append(SkippedMessage(entry.number, rtype, code, reason, masked))
 
     def _of_type(self, rtype: str) -> list[_Entry]:
         return [e for e in self.entries if e.resource.get("resourceType") == rtype]
@@ -620,12 +645,9 @@ class _Reader:
                 continue
             arrived, departed = _period(enc, "period")
             locations = [loc for loc in enc.get("location") or [] if isinstance(loc, dict)]
-
-            room = (
-                next((loc for loc in locations if self._is_room(loc, enc)), None)
-                or next((loc for loc in locations if isinstance(loc.get("period"), dict)), None)
-                or (locations[0] if locations else None)
-            )
+            room = next((loc for loc in locations if self._is_exam_room(loc, enc)), None)
+            if locations and room is None:  # a waiting room or a ward is not where the patient was examined
+                self.facts.flags.setdefault(("encounters", e.number), []).append("no_exam_room_location")
             room_in, room_out = _period(room, "period")
             row = empty_row("encounters", e.number)
             row.update(
@@ -641,9 +663,19 @@ class _Reader:
             self.rows.append(("encounters", row))
             self._use(enc)
 
-    def _is_room(self, location: dict, encounter: Resource) -> bool:
-        target = self.index.resolve(location.get("location"), encounter) or {}
-        return "ro" in {code for _, code in _codes(target.get("physicalType"))}
+    def _is_exam_room(self, location: dict, encounter: Resource) -> bool:
+        """A room (Location.physicalType `ro`) that is not typed or named as a waiting area.
+
+        Location.physicalType (R4 value set location-physical-type) has no waiting-room code: `ro` covers every
+        room, so a waiting area is told by Location.type or name (codes WAIT*, text 'wait'/'Warte')."""
+        ref = location.get("location")
+        target = self.index.resolve(ref, encounter) or {}
+        if "ro" not in {code for _, code in _codes(target.get("physicalType"))}:
+            return False
+        types = target.get("type") if isinstance(target.get("type"), list) else [target.get("type")]
+        words = [code for t in types for _, code in _codes(t)] + [_concept_text(t) for t in types]
+        words += [target.get("name"), (ref or {}).get("display") if isinstance(ref, dict) else None]
+        return not any(w and ("wait" in str(w).casefold() or "warte" in str(w).casefold()) for w in words)
 
     def read_rest(self) -> None:
         supported = ", ".join(ROW_TYPES)
@@ -661,16 +693,31 @@ class _Reader:
             self._skip(e, "unsupported_resource_type", reason)
 
 
-def read_fhir_file(path: Path, clinic_id: str | None = None) -> tuple[list[MessageRows], list[SkippedMessage]]:
-    """Read FHIR R4 JSON (resource, Bundle or NDJSON) into contract rows grouped by record type."""
+def read_fhir_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None
+                   ) -> tuple[list[MessageRows], list[SkippedMessage]]:
+    """Read FHIR R4 JSON (resource, Bundle or NDJSON) into contract rows grouped by record type.
+
+    Every entry ends up as a row, a skipped resource (quarantined with a reason) or context (`facts.context`:
+    referenced by a row, or an envelope), so a Bundle's entries add up. A file without any resource (empty,
+    not JSON) raises ValueError: nothing in it can be loaded or quarantined.
+    """
+    facts = facts if facts is not None else FileFacts()
     try:
         entries = _load(path)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return [], [SkippedMessage(0, "", "unparseable_file", f"not FHIR JSON: {type(exc).__name__}", "")]
-    reader = _Reader(entries, clinic_id)
+        where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ValueError(f"not JSON{where}: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc.reason}"
+                         ) from exc
+    if not entries:
+        raise ValueError("no FHIR resource in the file (no object with a resourceType)")
+    facts.identifiers.update(patient_identifiers(entries))
+    reader = _Reader(entries, clinic_id, facts)
     reader.read_lab()
     reader.read_procedures()
     reader.read_encounters()
     reader.read_rest()
     reader.skipped.sort(key=lambda s: s.message_number)
+    accounted = {int(row["_message_number"] or 0) for _, row in reader.rows}
+    accounted |= {s.message_number for s in reader.skipped}
+    facts.context += sum(1 for e in entries if e.number not in accounted)
     return group_rows(reader.rows), reader.skipped

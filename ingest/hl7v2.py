@@ -3,8 +3,9 @@
 One row per result (OBX in an order's observation group): specimen x test. Fields are read with the
 `hl7` package (python-hl7); this module only frames the file into messages (segment separators CR, LF
 or CRLF, an optional UTF-8 BOM, FHS/BHS batch envelopes) and leaves all field, component and escape
-handling to the parser. Timestamps become ISO 8601 text: `2026-11-25T14:05:00+01:00` with an offset,
-naive `2026-11-25 14:05:00` without (the ingest reads naive times as clinic local time).
+handling to the parser. Timestamps become ISO 8601 text: `2026-11-25T14:05:00+01:00` with an offset (the
+field's own, else MSH-7's: HL7 v2 DTM), naive `2026-11-25 14:05:00` when neither has one (the ingest reads
+naive times as clinic local time).
 
 Nothing here is validated: missing required values stay None and the ingest core quarantines the row.
 Patient identifiers (PID-3) are passed through for the ingest to pseudonymise; they are never logged.
@@ -18,9 +19,9 @@ Field mapping (v2.5.1 segment groups; worked examples in tests/test_hl7v2.py):
     priority           TQ1-9 > OBR-27.6 > ORC-7.6 > OBR-5: S/STAT, A/ASAP -> stat, anything else -> routine
     encounter_id       PV1-19 (visit number)
     order_id           ORC-2.1 > OBR-2.1 (placer order number)
-    ordered_at         ORC-9, only when ORC-1 is NW or empty (for RE it is the result transaction time)
+    ordered_at         ORC-9, only when ORC-1 is NW (for RE it is the result transaction time)
     ordered_by         ORC-12.1 > OBR-16.1
-    collected_at       OBR-7 > SPM-17.1
+    collected_at       OBR-7 > SPM-17.1 > OBX-14 (observation time = collection for specimen-based tests)
     collected_by       OBR-10.1
     received_at        OBR-14 > SPM-18
     resulted_at        OBX-19 (analysis time) > OBR-22 when a result exists (status F/C/P/R/A/U)
@@ -45,7 +46,8 @@ from pathlib import Path
 
 import hl7
 
-from ingest.message_rows import MessageRows, SkippedMessage, empty_row, group_rows
+from ingest.identifier_mask import HL7_SEPARATORS, MASK, mask_tokens
+from ingest.message_rows import FileFacts, MessageRows, SkippedMessage, empty_row, group_rows
 
 LAB_RESULT_TYPES = {("ORU", "R01"), ("OUL", "R22")}
 _ENVELOPE_SEGMENTS = {"FHS", "FTS", "BHS", "BTS"}
@@ -57,7 +59,6 @@ _PID_MASKED_FIELDS = (2, 3, 4, 5, 6, 7, 9, 11, 13, 14, 18, 19, 20, 21)
 # Segments about identifiable people (next of kin, guarantor, insured, merged ids, disability, contact):
 # every field from the given one on is masked (field 1 is a set id or a role, except in IN2 and MRG).
 _FULLY_MASKED_SEGMENTS = {"NK1": 2, "GT1": 2, "IN1": 2, "IN2": 1, "IN3": 2, "MRG": 1, "DB1": 2, "CTD": 2}
-MASK = "***"
 
 _STATUS = {
     "F": "final",
@@ -81,11 +82,13 @@ _DTM = re.compile(r"^(\d{4})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(?:(\d{2})(\
 # --------------------------------------------------------------------------------------------- helpers
 
 
-def hl7_timestamp(value: str | None) -> str | None:
+def hl7_timestamp(value: str | None, default_offset: str | None = None) -> str | None:
     """HL7 DTM/TS text -> ISO 8601 text; unparseable values are returned unchanged (the ingest rejects them).
 
     `20261125140500+0100` -> `2026-11-25T14:05:00+01:00`; `202611251405` -> `2026-11-25 14:05:00`;
-    `20261125` -> `2026-11-25`.
+    `20261125` -> `2026-11-25`. HL7 v2 (2.5.1 ch. 2A, DTM): a time without an offset is in the sender's
+    zone, so `default_offset` (MSH-7's, `+0100`) is used when the value has none; only when neither has
+    one is the text left naive for the ingest to read as the clinic's local time.
     """
     if value is None:
         return None
@@ -106,11 +109,18 @@ def hl7_timestamp(value: str | None) -> str | None:
     if hour is None:
         return date
     time = f"{hour}:{minute or '00'}:{second or '00'}{fraction or ''}"
+    offset = offset or default_offset
     if offset is None:
         return f"{date} {time}"
     if int(offset[1:3]) > 14 or int(offset[3:5]) > 59:
         return value
     return f"{date}T{time}{offset[:3]}:{offset[3:]}"
+
+
+def message_offset(msh) -> str | None:
+    """The UTC offset (`-0700`) of MSH-7, the sender's zone for every time in the message that has none."""
+    m = _DTM.match(_get(msh, 7) or "")
+    return m.group(8) if m else None
 
 
 def _get(seg, field_num: int, component: int = 1, sub: int = 1, rep: int = 1) -> str | None:
@@ -138,6 +148,21 @@ def _components(seg, field_num: int, rep: int) -> int:
 
 def _segment_id(seg) -> str:
     return str(seg[0]).strip()
+
+
+# The fields a segment must have to be whole (the last required field of v2.5.1's definition; MSH counts
+# MSH-1, the field separator, so its n-th field is the n-th piece): a last segment without a terminator
+# and with fewer fields was cut off.
+_REQUIRED_FIELDS = {"MSH": 12, "PID": 5, "PV1": 2, "ORC": 1, "OBR": 4, "OBX": 11, "SPM": 4, "TQ1": 1}
+
+
+def _cut_off(text: str, last_line: str) -> bool:
+    """True when the file ends inside `last_line`: no segment terminator after it and too few fields."""
+    if text.rstrip("\x1c\x0b \t").endswith(("\r", "\n")):
+        return False
+    sid = last_line[:3]
+    fields = len(last_line.split(last_line[3:4] or "|")) - (0 if sid == "MSH" else 1)
+    return fields < _REQUIRED_FIELDS.get(sid, 1)
 
 
 def _decode(data: bytes) -> str:
@@ -174,7 +199,30 @@ def _frame(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     return orphans, messages
 
 
-def _mask(message) -> str:
+# PID fields whose values identify the patient wherever else they turn up (PID-2/3/4 ids, 19 SSN; the name
+# parts of PID-5 and the birth date PID-7 are added by `patient_identifiers`).
+_PID_ID_FIELDS = (2, 3, 4, 19)
+
+
+def patient_identifiers(message) -> set[str]:
+    """The values that identify the message's patient(s): PID-2/3/4/19 ids, PID-5 family and given names, PID-7.
+
+    A value equal to one of them is a patient identifier whatever field carries it (a lab reusing the MRN as
+    its filler order number, PID-2 repeated in PV1-5), so the ingest masks or pseudonymises it everywhere.
+    """
+    found: set[str | None] = set()
+    for seg in message:
+        if _segment_id(seg) != "PID":
+            continue
+        for f in _PID_ID_FIELDS:
+            found.update(_get(seg, f, 1, rep=rep) for rep in range(1, _repetitions(seg, f) + 1))
+        for rep in range(1, _repetitions(seg, 5) + 1):
+            found.update((_get(seg, 5, 1, rep=rep), _get(seg, 5, 2, rep=rep)))
+        found.add(_get(seg, 7))
+    return {v for v in found if v}
+
+
+def _mask(message, identifiers: set[str] = frozenset()) -> str:  # type: ignore[assignment]
     """The parsed message as text (segments joined by LF) with direct patient identifiers as ***."""
     out = []
     for seg in message:
@@ -188,7 +236,8 @@ def _mask(message) -> str:
                 if str(seg[i]).strip():
                     seg[i] = MASK
         out.append(str(seg))
-    return "\n".join(out)
+    return mask_tokens("\n".join(out), identifiers, HL7_SEPARATORS)
+
 
 
 def _mask_unparsed(lines: list[str]) -> str:
@@ -216,8 +265,11 @@ def _orders(message, is_oul: bool) -> list[_Order]:
     """Group segments the way ORU^R01 / OUL^R22 (v2.5.1+) nest them.
 
     ORU^R01: [ORC] OBR ... {OBX} ... {SPM {OBX}} -- SPM follows the results; OBX after SPM describe the
-    specimen, not a test result. OUL^R22: SPM {OBX} {OBR [ORC] ... {OBX}} -- SPM heads its orders; OBX
-    right after SPM describe the specimen. OBX before any OBR (patient observations) are not results.
+    specimen, not a test result. Some senders put the specimen between the order and its results
+    (OBR, SPM, OBX): an OBX belongs to the nearest preceding OBR, so OBX after an SPM are results as long
+    as the order has none yet (NTE anywhere changes nothing). OUL^R22: SPM {OBX} {OBR [ORC] ... {OBX}} --
+    SPM heads its orders; OBX right after SPM describe the specimen. OBX before any OBR (patient
+    observations) are not results.
     """
     orders: list[_Order] = []
     pid = pv1 = pending_orc = current_spm = None
@@ -252,7 +304,7 @@ def _orders(message, is_oul: bool) -> list[_Order]:
                 current_spm, order = seg, None
             elif order is not None:
                 order.specimens.append(seg)
-                in_specimen = True
+                in_specimen = bool(order.results)  # results already read: the OBX that follow describe the SPM
     return orders
 
 
@@ -293,10 +345,11 @@ def _priority(order: _Order) -> str:
     return "stat" if (code or "").upper() in _STAT_PRIORITIES else "routine"
 
 
-def _ordered_at(orc) -> str | None:
-    control = (_get(orc, 1) or "").upper()
-    if control in ("NW", ""):
-        return hl7_timestamp(_get(orc, 9))
+def _ordered_at(orc, offset: str | None) -> str | None:
+    """ORC-9 is the time of the transaction: the order's time only in a new order (ORC-1 = NW); with RE (or
+    none) it is when the result was sent, which would make every order look placed after its result."""
+    if (_get(orc, 1) or "").upper() == "NW":
+        return hl7_timestamp(_get(orc, 9), offset)
     return None
 
 
@@ -310,12 +363,17 @@ def _is_other_org(name: str | None, msh, clinic_id: str | None) -> bool:
 def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[str, str | None]]:
     msh = message.segment("MSH")
     is_oul = (_get(msh, 9, 1) or "").upper() == "OUL"
+    offset = message_offset(msh)
+
+    def ts(value: str | None) -> str | None:
+        return hl7_timestamp(value, offset)
+
     rows = []
     for order in _orders(message, is_oul):
         obr, orc = order.obr, order.orc
         spm = order.specimens[0] if order.specimens else None
         reject_reason = _get(spm, 21, 2) or _get(spm, 21, 9) or _get(spm, 21, 1)
-        reported = hl7_timestamp(_get(obr, 22))
+        reported = ts(_get(obr, 22))
         order_row = empty_row("lab_specimens", message_number)
         order_row.update(  # what all results of the order share
             specimen_id=_get(spm, 2, 1, 1) or _get(spm, 2, 2, 1) or _get(obr, 3) or _get(obr, 2) or _get(orc, 2),
@@ -324,11 +382,11 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
             priority=_priority(order),
             encounter_id=_get(order.pv1, 19, 1),
             order_id=_get(orc, 2) or _get(obr, 2),
-            ordered_at=_ordered_at(orc),
+            ordered_at=_ordered_at(orc, offset),
             ordered_by=_get(orc, 12, 1) or _get(obr, 16, 1),
-            collected_at=hl7_timestamp(_get(obr, 7) or _get(spm, 17, 1)),
+            collected_at=ts(_get(obr, 7) or _get(spm, 17, 1)),
             collected_by=_get(obr, 10, 1),
-            received_at=hl7_timestamp(_get(obr, 14) or _get(spm, 18)),
+            received_at=ts(_get(obr, 14) or _get(spm, 18)),
             rejection_reason=reject_reason,
         )
         for obx in order.results:
@@ -341,7 +399,9 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
             row = dict(order_row)
             row.update(
                 test_code=_test_code(obx),
-                resulted_at=hl7_timestamp(_get(obx, 19)) or (reported if code in _RESULT_PRESENT else None),
+                # OBX-14: the observation's time, for a specimen-based test its collection (v2.5.1 7.4.2.14)
+                collected_at=order_row["collected_at"] or ts(_get(obx, 14)),
+                resulted_at=ts(_get(obx, 19)) or (reported if code in _RESULT_PRESENT else None),
                 verified_at=reported if status in ("final", "corrected") else None,
                 performing_site="send_out" if send_out else "in_house",
                 reference_lab=performer if send_out else None,
@@ -358,9 +418,24 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
 # ------------------------------------------------------------------------------------------ public API
 
 
-def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[MessageRows], list[SkippedMessage]]:
-    """Read every message in an HL7 v2 file; lab results become `lab_specimens` rows, the rest is skipped."""
-    orphans, messages = _frame(_decode(Path(path).read_bytes()))
+def read_hl7v2_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None
+                    ) -> tuple[list[MessageRows], list[SkippedMessage]]:
+    """Read every message in an HL7 v2 file; lab results become `lab_specimens` rows, the rest is skipped.
+
+    `facts`, when given, receives every patient identifier value of the file (`patient_identifiers`), for
+    the ingest to pseudonymise in row values and mask in the stored file name. A file without any
+    message (empty, binary, no MSH segment) raises ValueError: nothing in it can be loaded or quarantined.
+    """
+    text = _decode(Path(path).read_bytes())
+    orphans, messages = _frame(text)
+    if not messages:
+        what = "is empty" if not orphans else f"has no MSH segment in its {len(orphans)} line(s)"
+        raise ValueError(f"no HL7 v2 message: the file {what}")
+    last_lines = messages[-1][1]
+    cut_number = messages[-1][0] if _cut_off(text, last_lines[-1]) else None
+    cut_reason = (f"the file ends inside the {last_lines[-1][:3]} segment (no segment terminator, fewer fields "
+                  "than the segment requires): a cut-off message never replaces a stored result; resend it whole")
+    identifiers = facts.identifiers if facts is not None else set()
     rows: list[tuple[str, dict[str, str | None]]] = []
     skipped: list[SkippedMessage] = []
     if orphans:
@@ -378,18 +453,17 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
             message = hl7.parse("\r".join(lines))
             msh = message.segment("MSH")
         except Exception as exc:  # noqa: BLE001 - any parser failure quarantines just this message
-            skipped.append(
-                SkippedMessage(
-                    number,
-                    "",
-                    "unparseable_message",
-                    f"HL7 parser failed: {type(exc).__name__}",
-                    _mask_unparsed(lines),
-                )
-            )
+            code, reason = ("truncated_message", cut_reason) if number == cut_number else (
+                "unparseable_message", f"HL7 parser failed: {type(exc).__name__}")
+            skipped.append(SkippedMessage(number, "", code, reason, _mask_unparsed(lines)))
             continue
+        ids = patient_identifiers(message)
+        identifiers.update(ids)
         event = (_get(msh, 9, 1) or "").upper(), (_get(msh, 9, 2) or "").upper()
         message_type = "^".join(p for p in event if p) or "(no MSH-9)"
+        if number == cut_number:
+            skipped.append(SkippedMessage(number, message_type, "truncated_message", cut_reason, _mask(message, ids)))
+            continue
         if event not in LAB_RESULT_TYPES:
             skipped.append(
                 SkippedMessage(
@@ -397,7 +471,7 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
                     message_type,
                     "unsupported_message_type",
                     f"{message_type} is not a lab result message; only ORU^R01 and OUL^R22 are loaded",
-                    _mask(message),
+                    _mask(message, ids),
                 )
             )
             continue
@@ -410,7 +484,7 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
                     message_type,
                     "unparseable_message",
                     f"could not read the lab result: {type(exc).__name__}",
-                    _mask(message),
+                    _mask(message, ids),
                 )
             )
             continue
@@ -421,7 +495,7 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None) -> tuple[list[Mess
                     message_type,
                     "no_results",
                     f"{message_type} carries no OBX result under an OBR order",
-                    _mask(message),
+                    _mask(message, ids),
                 )
             )
             continue

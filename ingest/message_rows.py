@@ -35,6 +35,20 @@ class SkippedMessage:
     raw_masked: str  # the message / resource with direct patient identifiers replaced by "***"
 
 
+@dataclass
+class FileFacts:
+    """What a reader learns about a file besides its rows; the ingest uses it, never stores it as is."""
+
+    # Every patient identifier value found in the file (ids, name parts, birth date): pseudonymised in row
+    # values, masked in the stored file name (see ingest.identifier_mask).
+    identifiers: set[str] = field(default_factory=set)
+    # Entries kept only as context (a Patient or Location rows refer to, a report whose results are the
+    # rows, a MessageHeader): neither loaded nor quarantined, counted in raw.ingest_log so a Bundle adds up.
+    context: int = 0
+    # (record type, message number) -> flags for the row of that message (FHIR: one row per entry and type).
+    flags: dict[tuple[str, int], list[str]] = field(default_factory=dict)
+
+
 def empty_row(record_type: str, message_number: int) -> dict[str, str | None]:
     """A row with every contract column of `record_type` set to None."""
     row: dict[str, str | None] = dict.fromkeys(RECORD_TYPES[record_type].column_names)

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from ingest.contract import RECORD_TYPES
 from ingest.fhir_r4 import read_fhir_file
 
@@ -340,7 +342,8 @@ def test_synthetic_message_bundle_links_specimen_order_report_results(tmp_path):
     assert [(s.message_number, s.message_type, s.reason_code) for s in skipped] == [
         (8, "Condition", "unsupported_resource_type")
     ]
-    assert "Muster" not in skipped[0].raw_masked and "urn:uuid:p1" in skipped[0].raw_masked
+    # the Patient entry's fullUrl urn:uuid:p1 identifies the patient wherever it is referenced (issue 12)
+    assert "Muster" not in skipped[0].raw_masked and "urn:uuid:p1" not in skipped[0].raw_masked
 
 
 def test_synthetic_unsatisfactory_specimen_is_rejected(tmp_path):
@@ -455,5 +458,5 @@ def test_ndjson_and_unparseable_files(tmp_path):
 
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
-    rows, skipped = read(bad)
-    assert rows == {} and [s.reason_code for s in skipped] == ["unparseable_file"]
+    with pytest.raises(ValueError, match="not JSON at line 1, column 2"):  # unreadable: the ingest fails loudly
+        read(bad)

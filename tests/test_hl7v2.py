@@ -158,7 +158,8 @@ def test_microsoft_oru_r01_01_only_the_order_result_is_a_row():
     assert row["collected_at"] == "2002-02-15T07:30:00+02:15"  # OBR-7 = 200202150730+0215
     assert row["collected_by"] == "10535"  # OBR-10 = 10535^van Beethoven&van^Ludwig...
     assert row["received_at"] == "2002-02-12T07:30:00+02:15"  # OBR-14 = 200202120730+0215
-    assert row["resulted_at"] == "2012-03-14 09:57:00"  # OBX-19 = 201203140957 (no offset: naive)
+    # OBX-19 = 201203140957, no offset: the sender's zone, MSH-7 = 201203141259-0215 (HL7 v2 DTM)
+    assert row["resulted_at"] == "2012-03-14T09:57:00-02:15"
     assert row["status"] == "pending"  # OBX-11 = P (OBR-25 = F)
     assert row["verified_at"] is None  # OBR-22 = 200203150730+0215, but the result is only preliminary
     assert row["priority"] == "stat"  # TQ1-9 = A (ASAP)
@@ -189,7 +190,8 @@ def test_microsoft_oul_r22_spm_heads_the_order():
         assert row["priority"] == "stat"  # TQ1-9 = A
     slide = rows[1]
     assert slide["status"] == "final"  # OBX-11 = F
-    assert slide["resulted_at"] == "2019-03-11 10:16:11"  # OBX-19 = 20190311101611
+    # OBX-19 = 20190311101611, no offset: MSH-7's (20190311101633+0100)
+    assert slide["resulted_at"] == "2019-03-11T10:16:11+01:00"
     # OBX-5 = http://...?ContainerType=CaseView\T\ContainerID=0\T\SlideID=... (\T\ unescapes to &)
     assert slide["result_value"] == (
         "http://172.16.237.4/CaseCenter/index.php?ContainerType=CaseView&ContainerID=0"
@@ -265,7 +267,7 @@ MSG_A = [
     "SPM|1|SP-1^ACC-1||BLD|||||||||||||20261125140500+0100|20261125141200+0100",
 ]
 MSG_B = [
-    "MSH|^~\\&|LIS|CLINIC-X|EHR|CLINIC-X|20261125160000+0100||ORU^R01|A2|P|2.5.1",
+    "MSH|^~\\&|LIS|CLINIC-X|EHR|CLINIC-X|20261125160000||ORU^R01|A2|P|2.5.1",  # MSH-7 without offset
     "PID|1||P-0002^^^CLINIC-X^MR||Beispiel^Bernd",
     "OBR|1|ORD-2|ACC-2|2345-7^Glucose^LN|||202611251500|||||||202611251510||||||||202611251540|||||^^^^^R",
     "OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L||N|||F||||||||||||Labor Dr. Ext^L",
@@ -399,10 +401,149 @@ def test_mixed_file_rows_and_skips_keep_message_numbers(tmp_path):
 
 
 def test_missing_required_values_stay_none_rows_are_kept(tmp_path):
-    text = "\r".join(["MSH|^~\\&|LIS||||20261125150000||ORU^R01|Q|P|2.5", "OBR|1", "OBX|1|NM|||7"])
+    # terminated segments: a last OBX with 5 fields and no terminator would be a cut-off message
+    text = "\r".join(["MSH|^~\\&|LIS||||20261125150000||ORU^R01|Q|P|2.5", "OBR|1", "OBX|1|NM|||7", ""])
     groups, skipped = read_hl7v2_file(write(tmp_path, "q.hl7", text))
     assert skipped == []
     row = groups[0].rows[0]
     assert row["result_value"] == "7"
     for col in ("specimen_id", "clinic_id", "patient_id", "test_code", "collected_at", "status"):
         assert row[col] is None
+
+
+# ----------------------------------------------------------------------------------------- issue 12
+# Hand-written messages with the structure of real senders' files that lost results, shifted times or leaked
+# identifiers before (issue 12). Expected values are read off the message text by hand.
+
+def _msg(*segments: str) -> str:
+    return "\r".join(segments) + "\r"
+
+
+ORU_SPM_FIRST = _msg(  # a lab system that sends OBR, SPM, OBX: the specimen between the order and its results
+    "MSH|^~\\&|LIS|LAB-A|EHR|CLINIC-X|20261125150000+0100||ORU^R01^ORU_R01|S1|P|2.5.1",
+    "PID|1||P-0100^^^CLINIC-X^MR||Muster^Max",
+    "OBR|1|ORD-9|ACC-9|24331-1^Lipid panel^LN|||20261125140500+0100",
+    "SPM|1|SP-9||SER|||||||||||||20261125140500+0100|20261125141500+0100",
+    "OBX|1|NM|2093-3^Cholesterol^LN||5.2|mmol/L||N|||F",
+    "NTE|1||fasting sample",
+    "OBX|2|NM|2571-8^Triglyceride^LN||1.1|mmol/L||N|||F",
+)
+
+
+def test_oru_specimen_between_order_and_results_keeps_the_results(tmp_path):
+    """HL7 v2.5.1 ORU^R01: an OBX belongs to the nearest preceding OBR, an SPM or NTE between them or not.
+    Before: the OBX after SPM were read as specimen observations and the message quarantined as no_results."""
+    rows = lab_rows(write(tmp_path, "spm_first.hl7", ORU_SPM_FIRST))
+    assert [(r["test_code"], r["result_value"], r["specimen_id"]) for r in rows] == [
+        ("2093-3", "5.2", "SP-9"),  # OBX|1 after SPM|1 (SPM-2 = SP-9)
+        ("2571-8", "1.1", "SP-9"),  # OBX|2 after an NTE
+    ]
+    assert rows[0]["received_at"] == "2026-11-25T14:15:00+01:00"  # SPM-18
+
+
+def test_oul_r22_specimen_heads_two_orders(tmp_path):
+    """OUL^R22 nests the other way: SPM {OBX} {OBR {OBX}}; the OBX right after SPM describes the specimen."""
+    text = _msg(
+        "MSH|^~\\&|LIS|LAB-A|EHR|CLINIC-X|20261125150000+0100||OUL^R22^OUL_R22|S2|P|2.5.1",
+        "PID|1||P-0101^^^CLINIC-X^MR||Muster^Mia",
+        "SPM|1|SP-10||BLD|||||||||||||20261125140000+0100",
+        "OBX|1|NM|SPEC-VOL^Specimen volume^L||4|mL||||||F",  # a specimen observation, not a result
+        "OBR|1|ORD-10||718-7^Hemoglobin^LN",
+        "OBX|1|NM|718-7^Hemoglobin^LN||13.0|g/dL||N|||F",
+        "OBR|2|ORD-11||2345-7^Glucose^LN",
+        "NTE|1||note",
+        "OBX|1|NM|2345-7^Glucose^LN||5.0|mmol/L||N|||F",
+    )
+    rows = lab_rows(write(tmp_path, "oul.hl7", text))
+    assert [(r["test_code"], r["order_id"], r["specimen_id"], r["collected_at"]) for r in rows] == [
+        ("718-7", "ORD-10", "SP-10", "2026-11-25T14:00:00+01:00"),  # SPM-17 of the heading SPM
+        ("2345-7", "ORD-11", "SP-10", "2026-11-25T14:00:00+01:00"),
+    ]
+
+
+def test_message_cut_off_inside_its_last_segment_is_quarantined_as_truncated(tmp_path):
+    """A file truncated inside a segment (no terminator, OBX with fewer than its 11 required fields): the cut
+    message is quarantined as truncated_message, never loaded over a complete version. Before: loaded."""
+    cut = "\r".join([*MSG_A[:4], MSG_A[4], "OBX|1|NM|718-7^Hemoglobin^LN||13"])  # no \r at the end
+    groups, skipped = read_hl7v2_file(write(tmp_path, "cut.hl7", _msg(*MSG_B) + cut))
+    assert [r["_message_number"] for r in groups[0].rows] == ["1"]  # MSG_B only
+    [s] = skipped
+    assert (s.message_number, s.message_type, s.reason_code) == (2, "ORU^R01", "truncated_message")
+    assert "ends inside the OBX segment" in s.reason and "P-0001" not in s.raw_masked
+
+
+def test_a_terminated_short_last_segment_is_not_truncated(tmp_path):
+    text = _msg(*MSG_B[:3], "OBX|1|NM|2345-7^Glucose^LN||5.4")  # 5 fields, but terminated: a sender's choice
+    groups, skipped = read_hl7v2_file(write(tmp_path, "short.hl7", text))
+    assert skipped == [] and groups[0].rows[0]["result_value"] == "5.4"
+
+
+def test_times_without_offset_take_msh7s_offset(tmp_path):
+    """HL7 v2 TS/DTM: a time without an offset is in the sender's zone, MSH-7's when it has one (issue 12's
+    example: MSH-7 20080818183002.1-0700, OBR-7 200808151100 -> 11:00-07:00). Before: left naive."""
+    text = _msg(
+        "MSH|^~\\&|LIS|LAB-A|EHR|CLINIC-X|20080818183002.1-0700||ORU^R01|T1|P|2.5.1",
+        "PID|1||P-0102^^^CLINIC-X^MR||Muster^Moritz",
+        "OBR|1|ORD-12|ACC-12|2345-7^Glucose^LN|||200808151100|||||||200808151130+0000",
+        "OBX|1|NM|2345-7^Glucose^LN||5.0|mmol/L||N|||F||||||||200808151200",  # OBX-19
+    )
+    [row] = lab_rows(write(tmp_path, "tz.hl7", text))
+    assert row["collected_at"] == "2008-08-15T11:00:00-07:00"  # OBR-7, MSH-7's offset
+    assert row["received_at"] == "2008-08-15T11:30:00+00:00"  # OBR-14 has its own offset: kept
+    assert row["resulted_at"] == "2008-08-15T12:00:00-07:00"  # OBX-19
+
+
+def test_obx14_is_the_collection_time_when_obr7_and_spm17_are_empty(tmp_path):
+    """OBX-14 (date/time of the observation) is the collection time of a specimen-based test when OBR-7 and
+    SPM-17 are empty. Before: ignored (collected_at None, the row quarantined as missing_required)."""
+    text = _msg(
+        "MSH|^~\\&|LIS|LAB-A|EHR|CLINIC-X|20261125150000||ORU^R01|T2|P|2.5.1",
+        "PID|1||P-0103^^^CLINIC-X^MR||Muster^Marta",
+        "OBR|1|ORD-13|ACC-13|2345-7^Glucose^LN",
+        "OBX|1|NM|2345-7^Glucose^LN||5.0|mmol/L||N|||F|||202611251405",
+        "OBX|2|NM|2951-2^Sodium^LN||140|mmol/L||N|||F",  # no OBX-14: nothing to fall back on
+    )
+    glucose, sodium = lab_rows(write(tmp_path, "obx14.hl7", text))
+    assert glucose["collected_at"] == "2026-11-25 14:05:00"  # OBX-14, naive (MSH-7 has no offset either)
+    assert sodium["collected_at"] is None
+
+
+@pytest.mark.parametrize(("orc1", "ordered_at"), [("NW", "2026-11-25T13:00:00+01:00"), ("RE", None), ("", None)])
+def test_orc9_is_the_order_time_only_in_a_new_order(tmp_path, orc1, ordered_at):
+    """ORC-9 is the transaction time: the order's only when ORC-1 = NW (with RE, or no control code, it is when
+    the result was sent). Before: an empty ORC-1 was read as NW."""
+    text = _msg(
+        MSG_B[0],
+        MSG_B[1],
+        f"ORC|{orc1}|ORD-14|||||||20261125130000+0100",
+        "OBR|1|ORD-14|ACC-14|2345-7^Glucose^LN|||20261125140000+0100",
+        "OBX|1|NM|2345-7^Glucose^LN||5.0|mmol/L||N|||F",
+    )
+    [row] = lab_rows(write(tmp_path, "orc.hl7", text))
+    assert row["ordered_at"] == ordered_at
+
+
+def test_identifier_values_are_masked_in_every_field_of_a_skipped_message(tmp_path):
+    """PID-2 repeated in PV1-5 and the MRN in a note reached raw_text before; now every field, component or
+    subcomponent equal to a PID-2/3/4/5/7/19 value is masked, and a long one inside free text too."""
+    adt = _msg(
+        "MSH|^~\\&|ADT|CLINIC-X|||20261125150000||ADT^A04|Z2|P|2.5",
+        "PID|1|ALT-778812|MRN-4471-2^^^X^MR||Mustermann^Erika||19640812|F|||||||||||123-45-6789",
+        "PV1|1|O|||ALT-778812^^^X^VN",
+        "NTE|1||called back about MRN-4471-2, ask Mustermann",
+    )
+    groups, skipped = read_hl7v2_file(write(tmp_path, "adt.hl7", adt))
+    [s] = skipped
+    for value in ("ALT-778812", "MRN-4471-2", "Mustermann", "Erika", "19640812", "123-45-6789"):
+        assert value not in s.raw_masked, value
+    assert "PV1|1|O|||***^^^X^VN" in s.raw_masked
+
+
+@pytest.mark.parametrize("content", [b"", b"\r\n\r\n", b"\x00\x17\xff\xfe binary\x01", b"garbage|without^a header"])
+def test_a_file_without_any_message_is_unreadable(tmp_path, content):
+    """Empty, blank, binary or header-less: nothing can be loaded or quarantined, so the reader raises and the
+    ingest fails loudly. Before: an empty file gave no rows and no trace."""
+    path = tmp_path / "nothing.hl7"
+    path.write_bytes(content)
+    with pytest.raises(ValueError, match="no HL7 v2 message"):
+        read_hl7v2_file(path)
