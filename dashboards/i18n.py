@@ -628,6 +628,20 @@ LABELS: dict[str, dict[str, str]] = {
     "qreason_not_a_lab_result": {"en": "not a lab result", "de": "kein Laborergebnis"},
     "qreason_panel_without_value": {"en": "panel without value", "de": "Panel ohne Wert"},
     "qreason_encounter_not_held": {"en": "encounter not held", "de": "Besuch fand nicht statt"},
+    # Message ingest (HL7 v2 / FHIR): ingest-log rows, quarantine reasons and flags
+    "record_type_message": {"en": "messages (not loaded)", "de": "Nachrichten (nicht geladen)"},
+    "record_type_context": {"en": "context entries", "de": "Kontexteinträge"},
+    "status_context": {"en": "context only", "de": "nur Kontext"},
+    "status_unreadable": {"en": "unreadable", "de": "nicht lesbar"},
+    "qreason_truncated_message": {"en": "message cut off", "de": "Nachricht abgeschnitten"},
+    "qreason_incomplete_resend": {"en": "resend less complete than stored",
+                                  "de": "erneute Sendung unvollständiger als gespeichert"},
+    "flag_nonexistent_local_time": {"en": "local time skipped by DST change",
+                                    "de": "Ortszeit durch Zeitumstellung übersprungen"},
+    "flag_ambiguous_local_time": {"en": "local time repeated by DST change",
+                                  "de": "Ortszeit durch Zeitumstellung doppelt"},
+    "flag_no_exam_room_location": {"en": "no exam room among the locations",
+                                   "de": "kein Untersuchungsraum unter den Orten"},
 }
 
 

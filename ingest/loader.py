@@ -20,6 +20,10 @@ import duckdb
 from ingest import parse_sql as p
 from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, Kind, RecordType, record_type_for_filename
 from ingest.csv_reader import CsvOptions, CsvSource, UnreadableFile, collect_rejects, line_numbers, open_csv
+from ingest.identifier_mask import mask_path
+from ingest.message_flags import flag_message_rows
+from ingest.message_rows import FileFacts
+from ingest.pseudonymise import hmac_sql
 from ingest.validate import (
     Relation,
     build_stage,
@@ -104,8 +108,13 @@ def _key_match(rt: RecordType, left: str, right: str) -> str:
     return " AND ".join(f"{left}.{p.q(k)} IS NOT DISTINCT FROM {right}.{p.q(k)}" for k in rt.key)
 
 
-def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_rows: str) -> tuple[int, int, int, int]:
-    """Insert new or changed versions, supersede the old ones. Returns (new, unchanged, superseded, flagged)."""
+def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_rows: str,
+           keep_more_complete: bool = False) -> tuple[int, int, int, int]:
+    """Insert new or changed versions, supersede the old ones. Returns (new, unchanged, superseded, flagged).
+
+    `keep_more_complete` (messages): a resend with fewer values than the current version (a result resent
+    without its SPM) does not supersede it unless it says it corrects it; it is quarantined instead.
+    """
     target = f"raw.{p.q(rt.name)}"
     data_cols = [n for n, _ in column_definitions(rt) if not n.startswith("_")]
     cols = ", ".join(p.q(c) for c in data_cols)
@@ -126,9 +135,11 @@ def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_row
             SELECT 1 FROM {target} r
             WHERE r._is_current AND r._row_hash = ok._row_hash AND {_key_match(rt, 'r', 'ok')})"""
     )
+    stale = _quarantine_less_complete(con, rt, lineage, target) if keep_more_complete else 0
     ok, new, flagged = con.execute(
         "SELECT (SELECT count(*) FROM ok), (SELECT count(*) FROM new_rows), "
         "(SELECT count(*) FROM ok WHERE len(_flags) > 0)").fetchone()
+    ok -= stale
     superseded = con.execute(
         f"""UPDATE {target} SET _is_current = false, _superseded_by_batch = $batch
         WHERE _is_current AND EXISTS (SELECT 1 FROM new_rows n WHERE {_key_match(rt, target, 'n')})""",
@@ -136,6 +147,36 @@ def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_row
     ).fetchone()[0]
     con.execute(insert.format(rows="new_rows"), lineage)
     return new, ok - new, superseded, flagged
+
+
+def _filled(rt: RecordType, alias: str) -> str:
+    """SQL: how many contract values of the row `alias` are present (a version's completeness)."""
+    return " + ".join(f"CAST({alias}.{p.q(c.name)} IS NOT NULL AS INTEGER)" for c in rt.columns)
+
+
+def _quarantine_less_complete(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, target: str) -> int:
+    """Move the rows of `new_rows` that would supersede a more complete current version to raw.quarantine.
+
+    A corrected result (status `corrected`: OBR-25 / OBX-11 = C, FHIR amended / corrected) always supersedes.
+    """
+    corrects = "n.status IS DISTINCT FROM 'corrected' AND " if "status" in rt.column_names else ""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE stale AS
+        SELECT n.*, {_filled(rt, 'n')} AS _have, {_filled(rt, 'r')} AS _stored FROM new_rows n JOIN {target} r
+        ON r._is_current AND {_key_match(rt, 'r', 'n')} WHERE {corrects}{_filled(rt, 'n')} < {_filled(rt, 'r')}""")
+    stale = con.execute("SELECT count(*) FROM stale").fetchone()[0]
+    if stale:
+        values = ", ".join(f"{p.q(c.name)} := {p.q(c.name)}" for c in rt.columns)
+        con.execute(
+            f"""INSERT INTO raw.quarantine
+            SELECT $batch, $file, $hash, _line, $rt, 'incomplete_resend', ['incomplete_resend'],
+                   'a resend with ' || _have || ' of the ' || _stored || ' values of the stored version, not marked '
+                   || 'as a correction (OBR-25 / OBX-11 = C): the more complete version is kept',
+                   CAST(to_json(struct_pack({values})) AS VARCHAR), $now FROM stale""",
+            lineage | {"rt": rt.name},
+        )
+        con.execute(f"DELETE FROM new_rows n WHERE EXISTS (SELECT 1 FROM stale s WHERE {_key_match(rt, 's', 'n')})")
+    con.execute("DROP TABLE stale")
+    return stale
 
 
 def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, dups: int, raw_again: str | None,
@@ -187,6 +228,7 @@ class SourceTable:
 
 
 MESSAGE_FORMATS = {".hl7": "hl7v2", ".hl7v2": "hl7v2", ".json": "fhir", ".ndjson": "fhir"}
+MESSAGE_READERS = ("hl7v2", "fhir")
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -195,12 +237,20 @@ def detect_format(path: Path, fmt: str | None) -> str:
     return fmt or MESSAGE_FORMATS.get(path.suffix.lower(), "csv")
 
 
-def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_type: str) -> int | None:
+def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_type: str, status: str = "loaded"
+                      ) -> int | None:
     row = con.execute(
-        "SELECT rows_read FROM raw.ingest_log WHERE file_hash = $h AND record_type = $rt AND status = 'loaded'",
-        {"h": file_hash, "rt": record_type},
+        "SELECT rows_read FROM raw.ingest_log WHERE file_hash = $h AND record_type = $rt AND status = $status",
+        {"h": file_hash, "rt": record_type, "status": status},
     ).fetchone()
     return row[0] if row else None
+
+
+def _set_flagged(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict) -> None:
+    """The log row of a message file's record type, after `flag_message_rows` flagged more rows."""
+    con.execute("UPDATE raw.ingest_log SET rows_flagged = $n WHERE batch_id = $batch AND file_hash = $hash "
+                "AND record_type = $rt", {"n": result.rows_flagged, "batch": lineage["batch"],
+                                          "hash": lineage["hash"], "rt": result.record_type})
 
 
 TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
@@ -261,7 +311,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     result = FileResult(str(path), rt.name, status, warnings=warnings)
     build_tz_days(con, rt)
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
-        con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)))
+        con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)), src.format in MESSAGE_READERS)
     rejects_table = src.csv.rejects_table if src.csv else None
     _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns, src.delimiter)
     _drop_temp(con, rejects_table)
@@ -282,10 +332,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
 def _log(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict, fmt: str, encoding: str | None,
          delimiter: str | None) -> None:
     con.execute(
-        """INSERT INTO raw.ingest_log VALUES ($batch, $file, $hash, $rt, $fmt, $enc, $delim, 'loaded', $read,
+        """INSERT INTO raw.ingest_log VALUES ($batch, $file, $hash, $rt, $fmt, $enc, $delim, $status, $read,
            $loaded, $new, $unchanged, $superseded, $quarantined, $flagged, $warnings, $now, now()::TIMESTAMP)""",
         lineage | {
-            "rt": result.record_type, "fmt": fmt, "enc": encoding, "delim": delimiter, "read": result.rows_read,
+            "rt": result.record_type, "status": "context" if result.status == "context" else "loaded",
+            "fmt": fmt, "enc": encoding, "delim": delimiter, "read": result.rows_read,
             "loaded": result.rows_loaded, "new": result.rows_new, "unchanged": result.rows_unchanged,
             "superseded": result.rows_superseded, "quarantined": result.rows_quarantined,
             "flagged": result.rows_flagged, "warnings": result.warnings,
@@ -306,8 +357,10 @@ def _csv_sources(con: duckdb.DuckDBPyConnection, path: Path, record_type: str | 
     return [SourceTable(record_type, "", csv.columns, "csv", csv.encoding, csv.delimiter, csv)]
 
 
-def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clinic_id: str | None
-                     ) -> tuple[list[SourceTable], list]:
+def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clinic_id: str | None,
+                     facts: FileFacts) -> tuple[list[SourceTable], list]:
+    """The file's rows as all-VARCHAR temp tables, with every ID or text value equal to one of the file's patient
+    identifiers pseudonymised (a lab reusing the MRN as its filler order number: the MRN never reaches a table)."""
     import pyarrow as pa
 
     from ingest.fhir_r4 import read_fhir_file
@@ -316,35 +369,91 @@ def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clini
 
     reader = read_hl7v2_file if fmt == "hl7v2" else read_fhir_file
     try:
-        groups, skipped = reader(path, clinic_id)
+        groups, skipped = reader(path, clinic_id, facts)
     except (OSError, ValueError) as exc:
-        raise UnreadableFile(f"{path}: not readable as {fmt} ({exc}). Check that the file is {fmt}.") from exc
+        raise UnreadableFile(f"{path}: not readable as {fmt} ({exc}). Check that the file is {fmt} and complete; "
+                             "nothing in it was loaded.") from exc
+    con.register("patient_identifiers", pa.table({"v": pa.array(sorted(facts.identifiers), pa.string())}))
     sources = []
     for group in groups:
+        rt = RECORD_TYPES[group.record_type]
         table = f"src_in_{group.record_type}"
-        columns = [*RECORD_TYPES[group.record_type].column_names, MESSAGE_NUMBER]
+        columns = [*rt.column_names, MESSAGE_NUMBER]
         arrow = pa.table({c: pa.array([row.get(c) for row in group.rows], pa.string()) for c in columns})
+        masked = ", ".join(
+            f"CASE WHEN trim({p.q(c.name)}) IN (SELECT v FROM patient_identifiers) THEN {hmac_sql(p.q(c.name))} "
+            f"ELSE {p.q(c.name)} END AS {p.q(c.name)}" if c.kind in (Kind.ID, Kind.TEXT) else p.q(c.name)
+            for c in rt.columns)
         con.register("message_rows", arrow)
         con.execute(f"""CREATE OR REPLACE TEMP TABLE {table} AS
-            SELECT CAST({MESSAGE_NUMBER} AS BIGINT) AS _line, * EXCLUDE ({MESSAGE_NUMBER}) FROM message_rows""")
+            SELECT CAST({MESSAGE_NUMBER} AS BIGINT) AS _line, {masked} FROM message_rows""")
         con.unregister("message_rows")
         sources.append(SourceTable(group.record_type, table, columns[:-1], fmt))
+    con.unregister("patient_identifiers")
     return sources, skipped
 
 
 def _quarantine_skipped(con: duckdb.DuckDBPyConnection, path: Path, skipped: list, lineage: dict,
                         fmt: str, status: str) -> FileResult:
-    for s in skipped:
-        con.execute(
-            "INSERT INTO raw.quarantine VALUES ($batch, $file, $hash, $line, 'message', $code, [$code], $reason, "
-            "$raw, $now)",
-            lineage | {"line": s.message_number, "code": s.reason_code, "reason": s.reason, "raw": s.raw_masked},
-        )
+    """Quarantine the messages / resources that gave no row, in one statement.
+
+    A quarantined message is keyed by its content (masked text) and reason: the same message saved with other
+    bytes (another line break, re-indented JSON) is counted again but not stored twice.
+    """
+    import pyarrow as pa
+
+    fields = {"line": ("message_number", pa.int64()), "code": ("reason_code", pa.string()),
+              "reason": ("reason", pa.string()), "raw": ("raw_masked", pa.string())}
+    con.register("skipped_messages", pa.table(
+        {name: pa.array([getattr(s, attr) for s in skipped], typ) for name, (attr, typ) in fields.items()}))
+    con.execute(
+        """INSERT INTO raw.quarantine
+        SELECT $batch, $file, $hash, line, 'message', code, [code], reason, raw, $now FROM skipped_messages s
+        WHERE NOT EXISTS (SELECT 1 FROM raw.quarantine q WHERE q.record_type = 'message'
+                          AND q.reason_code = s.code AND q.raw_text IS NOT DISTINCT FROM s.raw)""",
+        lineage,
+    )
+    con.unregister("skipped_messages")
     reasons = Counter(s.reason_code for s in skipped)
     result = FileResult(str(path), "message", status, rows_read=len(skipped),
                         rows_quarantined=len(skipped), top_reasons=reasons.most_common())
     _log(con, result, lineage, fmt, None, None)
     return result
+
+
+def _drop_requarantined(con: duckdb.DuckDBPyConnection, lineage: dict) -> None:
+    """Rows of a message file quarantined before from another file with the same content and reason: keep one."""
+    con.execute(
+        """DELETE FROM raw.quarantine q WHERE q.batch_id = $batch AND q.file_hash = $hash AND EXISTS (
+            SELECT 1 FROM raw.quarantine o WHERE o.file_hash <> $hash AND o.record_type = q.record_type
+            AND o.reason_code = q.reason_code AND o.raw_text IS NOT DISTINCT FROM q.raw_text)""",
+        {"batch": lineage["batch"], "hash": lineage["hash"]},
+    )
+
+
+def _log_context(con: duckdb.DuckDBPyConnection, path: Path, facts: FileFacts, lineage: dict, fmt: str
+                 ) -> FileResult:
+    """One ingest-log row counting the entries kept only as context, so that a Bundle's entries add up."""
+    result = FileResult(str(path), "context", "context", rows_read=facts.context,
+                        message="entries referenced by loaded rows or envelopes: read, not loaded as records")
+    _log(con, result, lineage, fmt, None, None)
+    return result
+
+
+def log_unreadable(con: duckdb.DuckDBPyConnection, path: Path, lineage: dict, fmt: str, message: str) -> None:
+    """An ingest-log row (status `unreadable`) for a file nothing could be read from, in its own transaction,
+    so the data-quality page shows it although the file fails."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            """INSERT INTO raw.ingest_log VALUES ($batch, $file, $hash, 'message', $fmt, NULL, NULL, 'unreadable',
+               0, 0, 0, 0, 0, 0, 0, [$message], $now, now()::TIMESTAMP)""",
+            lineage | {"fmt": fmt, "message": message},
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def ingest_file(
@@ -360,6 +469,7 @@ def ingest_file(
 ) -> list[FileResult]:
     """Load one file (CSV, HL7 v2, FHIR R4 or MIMIC-IV labevents) in one transaction; one result per record type."""
     fmt = detect_format(path, fmt)
+    facts = FileFacts()
     with ExitStack() as stack:
         # The file's sha256 is computed in a thread (hashlib releases the GIL) while the source is sniffed and
         # opened, which reads the file too; it is known before anything is loaded.
@@ -372,12 +482,20 @@ def ingest_file(
 
                 sources, skipped = mimic_sources(con, path, clinic_id), []
             else:
-                sources, skipped = _message_sources(con, path, fmt, clinic_id)
+                sources, skipped = _message_sources(con, path, fmt, clinic_id, facts)
+        except UnreadableFile as exc:
+            file_hash = _hash_result(hashing, path)  # a file that cannot be read at all is reported as such first
+            if fmt in MESSAGE_READERS and not dry_run:
+                log_unreadable(con, path, {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now},
+                               fmt, str(exc))
+            raise
         except BaseException:
-            _hash_result(hashing, path)  # a file that cannot be read at all is reported as such first
+            _hash_result(hashing, path)
             raise
         file_hash = _hash_result(hashing, path)
-        lineage = {"batch": batch_id, "file": str(path), "hash": file_hash, "now": now}
+        # Messages: the stored file name has the patients' identifiers masked (the SHA-256 names the file).
+        shown = Path(mask_path(str(path), facts.identifiers)) if facts.identifiers else path
+        lineage = {"batch": batch_id, "file": str(shown), "hash": file_hash, "now": now}
         status = "dry_run" if dry_run else "loaded"
         results = []
         con.execute("BEGIN TRANSACTION")
@@ -385,12 +503,21 @@ def ingest_file(
             for src in sources:
                 done = _already_ingested(con, file_hash, src.record_type)
                 if done is not None:
-                    results.append(FileResult(str(path), src.record_type, "already_ingested", rows_read=done,
+                    results.append(FileResult(str(shown), src.record_type, "already_ingested", rows_read=done,
                                               message="this exact file was ingested before; nothing changed"))
                     continue
-                results.append(_load_one(con, src, path, lineage, status))
+                result = _load_one(con, src, shown, lineage, status)
+                if fmt in MESSAGE_READERS:
+                    result.rows_flagged += flag_message_rows(con, RECORD_TYPES[src.record_type], src.table,
+                                                             lineage, facts.flags)
+                    _set_flagged(con, result, lineage)
+                results.append(result)
             if skipped and _already_ingested(con, file_hash, "message") is None:
-                results.append(_quarantine_skipped(con, path, skipped, lineage, fmt, status))
+                results.append(_quarantine_skipped(con, shown, skipped, lineage, fmt, status))
+            if facts.context and _already_ingested(con, file_hash, "context", "context") is None:
+                results.append(_log_context(con, shown, facts, lineage, fmt))
+            if fmt in MESSAGE_READERS:
+                _drop_requarantined(con, lineage)
             con.execute("ROLLBACK" if dry_run else "COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -45,6 +45,12 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
     "qreason_": ["missing_required", "bad_enum", "bad_timezone", "unknown_clinic", "duplicate_key_in_file",
                  *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,))],
 }
+# Codes of the message ingest (HL7 v2 / FHIR, issue 12): ingest-log record types and statuses, quarantine reasons,
+# row flags.
+CODED["record_type_"] += ["message", "context"]
+CODED["status_"] += ["context", "unreadable"]
+CODED["qreason_"] += ["truncated_message", "incomplete_resend"]
+CODED["flag_"] += ["nonexistent_local_time", "ambiguous_local_time", "no_exam_room_location"]
 
 
 def used_keys() -> set[str]:

@@ -3,12 +3,15 @@ land in raw.lab_specimens with the instants their fields carry; other message ty
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
+from typer.testing import CliRunner
 
+from backoffice.cli import app
 from ingest.pseudonymise import pseudonym
 from ingest.run import ingest_paths
 from tests.conftest import FIXTURES, TEST_KEY
@@ -20,7 +23,8 @@ FHIR = FIXTURES / "real" / "fhir-r4" / "resources"
 @pytest.fixture
 def db(tmp_path) -> Path:
     path = tmp_path / "w.duckdb"
-    (tmp_path / "clinics.csv").write_text("clinic_id,name,timezone\nC01,Praxis,Europe/Berlin\n")
+    (tmp_path / "clinics.csv").write_text(
+        "clinic_id,name,timezone\nC01,Praxis,Europe/Berlin\nNY1,Clinic,America/New_York\n")
     ingest_paths(path, [tmp_path / "clinics.csv"], TEST_KEY)
     return path
 
@@ -78,3 +82,155 @@ def test_same_message_file_twice_changes_nothing(db):
     assert [r.status for r in first] == ["loaded"] * len(first)
     assert {r.status for r in second} == {"already_ingested"}
     assert rows(db, "SELECT count(*) FROM raw.lab_specimens") == before and before[0][0] > 0
+
+
+# ------------------------------------------------------------------------------------------------ issue 12
+# Hand-written messages with the structure of real senders' files (issue 12); expected values by hand.
+
+def hl7_file(tmp_path: Path, name: str, *segments: str) -> Path:
+    path = tmp_path / name
+    path.write_text("\r".join(segments) + "\r", encoding="utf-8")
+    return path
+
+
+def lab(specimen: str, obr7: str, *, msh7: str = "20261125150000", status: str = "F", spm: str | None = None,
+        obr3: str = "", pid: str = "PID|1||P-0500^^^C01^MR||Muster^Max") -> list[str]:
+    """One ORU^R01 with one glucose result; `spm` a whole SPM segment or none."""
+    return [
+        f"MSH|^~\\&|LIS|C01|EHR|C01|{msh7}||ORU^R01|{specimen}|P|2.5.1",
+        pid,
+        f"OBR|1|ORD-{specimen}|{obr3}|2345-7^Glucose^LN|||{obr7}",
+        *([spm] if spm else []),
+        f"OBX|1|NM|2345-7^Glucose^LN||5.0|mmol/L||N|||{status}",
+    ]
+
+
+def test_msh7_offset_wins_over_the_clinics_zone(db, tmp_path):
+    """Issue 12's example: MSH-7 20080818183002.1-0700, OBR-7 200808151100 -> 2008-08-15 18:00 UTC although the
+    clinic is in New York (before: 15:00 UTC, read as New York time)."""
+    path = hl7_file(tmp_path, "ny.hl7", *lab("S-NY", "200808151100", msh7="20080818183002.1-0700"))
+    ingest_paths(db, [path], TEST_KEY, clinic_id="NY1")
+    assert rows(db, "SELECT collected_at FROM raw.lab_specimens") == [(datetime(2008, 8, 15, 18, 0),)]
+
+
+def test_local_times_in_the_dst_gap_or_overlap_are_flagged(db, tmp_path):
+    """No offset in the field nor in MSH-7: Berlin local time. 2026-03-29 02:30 does not exist (clocks go from
+    02:00 to 03:00), 2026-10-25 02:30 happens twice (03:00 back to 02:00); 14:05 on a normal day is one instant.
+    Before: shifted silently, no flag."""
+    path = hl7_file(tmp_path, "dst.hl7", *lab("S-GAP", "202603290230"), *lab("S-TWICE", "202610250230"),
+                    *lab("S-OK", "202611251405"))
+    [result] = ingest_paths(db, [path], TEST_KEY, clinic_id="C01")
+    got = dict(rows(db, "SELECT specimen_id, _flags FROM raw.lab_specimens"))
+    # specimen_id: no SPM, no OBR-3 -> OBR-2 (ORD-<id>)
+    assert got == {"ORD-S-GAP": ["nonexistent_local_time"], "ORD-S-TWICE": ["ambiguous_local_time"], "ORD-S-OK": []}
+    assert result.rows_flagged == 2
+    assert rows(db, "SELECT rows_flagged FROM raw.ingest_log WHERE record_type = 'lab_specimens'") == [(2,)]
+
+
+def test_a_less_complete_resend_never_supersedes_a_correction_does(db, tmp_path):
+    """A result resent without its SPM (fewer values: no received time) keeps the stored complete version and is
+    quarantined as incomplete_resend; a resend marked as a correction (OBX-11 = C) supersedes it.
+    Before: the incomplete resend superseded the complete row."""
+    spm = "SPM|1|||BLD|||||||||||||202611251405|202611251415"
+    complete = hl7_file(tmp_path, "1.hl7", *lab("R1", "202611251405", spm=spm, obr3="ACC-R1"))
+    resend = hl7_file(tmp_path, "2.hl7", *lab("R1", "202611251405", obr3="ACC-R1"))
+    corrected = hl7_file(tmp_path, "3.hl7", *lab("R1", "202611251405", obr3="ACC-R1", status="C"))
+    ingest_paths(db, [complete], TEST_KEY, clinic_id="C01")
+    [second] = ingest_paths(db, [resend], TEST_KEY, clinic_id="C01")
+    assert (second.rows_read, second.rows_loaded, second.rows_quarantined) == (1, 0, 1)
+    current = "SELECT status, received_at FROM raw.lab_specimens WHERE _is_current"
+    assert rows(db, current) == [("final", datetime(2026, 11, 25, 13, 15))]  # SPM-18 14:15 Berlin
+    [(code, reason)] = rows(db, "SELECT reason_code, reason FROM raw.quarantine")
+    assert code == "incomplete_resend" and "OBX-11 = C" in reason
+    ingest_paths(db, [corrected], TEST_KEY, clinic_id="C01")
+    assert rows(db, current) == [("corrected", None)]
+
+
+def test_a_truncated_file_never_replaces_the_complete_result(db, tmp_path):
+    complete = hl7_file(tmp_path, "full.hl7", *lab("T1", "202611251405", spm="SPM|1|||BLD|||||||||||||||202611251415",
+                                                     obr3="ACC-T1"))
+    segments = lab("T1", "202611251405", obr3="ACC-T1", status="C")
+    cut = tmp_path / "cut.hl7"
+    cut.write_text("\r".join(segments)[:-10], encoding="utf-8")  # cut inside OBX, no terminator
+    ingest_paths(db, [complete], TEST_KEY, clinic_id="C01")
+    [result] = ingest_paths(db, [cut], TEST_KEY, clinic_id="C01")
+    assert (result.record_type, result.rows_quarantined, result.top_reasons) == ("message", 1,
+                                                                                 [("truncated_message", 1)])
+    assert rows(db, "SELECT status FROM raw.lab_specimens WHERE _is_current") == [("final",)]
+
+
+def test_an_identifier_in_any_field_is_pseudonymised(db, tmp_path):
+    """A lab reusing the MRN as its filler order number (OBR-3): before, the MRN was stored in clear as
+    specimen_id; now every ID or text value equal to a patient identifier is pseudonymised."""
+    path = hl7_file(tmp_path, "mrn.hl7", *lab("M1", "202611251405", obr3="MRN-0077",
+                                              pid="PID|1||MRN-0077^^^C01^MR||Muster^Max"))
+    ingest_paths(db, [path], TEST_KEY, clinic_id="C01")
+    assert rows(db, "SELECT specimen_id, patient_id FROM raw.lab_specimens") == [
+        (pseudonym("MRN-0077", TEST_KEY), pseudonym("MRN-0077", TEST_KEY))]
+
+
+def test_empty_and_unreadable_files_fail_loudly_and_are_logged(db, tmp_path, monkeypatch):
+    """An empty .hl7 and a binary .json: exit code non-zero, the message names the file and what is wrong, and
+    raw.ingest_log has a row with status unreadable. Before: the empty .hl7 left no trace and exited 0."""
+    empty = tmp_path / "results.hl7"
+    empty.write_bytes(b"")
+    binary = tmp_path / "bundle.json"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    monkeypatch.setenv("BACKOFFICE_SECRET", TEST_KEY.hex())
+    monkeypatch.setenv("BACKOFFICE_DB", str(db))
+    out = CliRunner().invoke(app, ["ingest", "--clinic", "C01", str(empty), str(binary)], terminal_width=400)
+    assert out.exit_code == 1
+    text = " ".join(out.output.split())
+    assert "results.hl7: not readable as hl7v2 (no HL7 v2 message: the file is empty)" in text
+    assert "bundle.json: not readable as fhir (not JSON" in text
+    got = rows(db, "SELECT regexp_extract(source_file, '[^/]+$'), status, rows_read FROM raw.ingest_log "
+                   "WHERE status = 'unreadable' ORDER BY 1")
+    assert got == [("bundle.json", "unreadable", 0), ("results.hl7", "unreadable", 0)]
+
+
+def test_the_same_messages_with_other_bytes_change_nothing(db, tmp_path):
+    """Extra line breaks (HL7) and re-indented JSON: rows load as unchanged and quarantined messages are not
+    stored a second time (their key is their content and reason). Before: 2 -> 4 quarantine rows."""
+    segments = [*lab("U1", "202611251405"), "MSH|^~\\&|ADT|C01|||20261125150000||ADT^A04|Z9|P|2.5",
+                "PID|1||P-0501^^^C01^MR||Muster^Max"]
+    first = hl7_file(tmp_path, "a.hl7", *segments)
+    second = tmp_path / "b.hl7"
+    second.write_text("\r\n\r\n".join(segments) + "\r\n\r\n", encoding="utf-8")
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Immunization", "id": "i1", "status": "completed"}}]}
+    (tmp_path / "c.json").write_text(json.dumps(bundle), encoding="utf-8")
+    (tmp_path / "d.json").write_text(json.dumps(bundle, indent=4), encoding="utf-8")
+    ingest_paths(db, [first, tmp_path / "c.json"], TEST_KEY, clinic_id="C01")
+    before = rows(db, "SELECT count(*) FROM raw.quarantine")
+    again = ingest_paths(db, [second, tmp_path / "d.json"], TEST_KEY, clinic_id="C01")
+    assert before == [(2,)]
+    assert rows(db, "SELECT count(*) FROM raw.quarantine") == [(2,)]
+    assert [(r.record_type, r.rows_new, r.rows_unchanged) for r in again if r.record_type == "lab_specimens"] == [
+        ("lab_specimens", 0, 1)]
+    assert rows(db, "SELECT count(*) FROM raw.lab_specimens") == [(1,)]
+
+
+def test_every_bundle_entry_is_loaded_quarantined_or_context(db, tmp_path):
+    """A Bundle of 6 entries: 1 lab Observation (loaded), 1 Immunization (quarantined), and as context the
+    Patient, the DiagnosticReport whose result is the Observation, a Practitioner it refers to, a MessageHeader.
+    Before: the 4 context entries were counted nowhere (read 2 of 6)."""
+    entries = [
+        {"resourceType": "MessageHeader", "id": "h"},
+        {"resourceType": "Patient", "id": "pat-9"},
+        {"resourceType": "Practitioner", "id": "doc-1"},
+        {"resourceType": "DiagnosticReport", "id": "dr", "status": "final", "subject": {"reference": "Patient/pat-9"},
+         "result": [{"reference": "Observation/o1"}], "performer": [{"reference": "Practitioner/doc-1"}]},
+        {"resourceType": "Observation", "id": "o1", "status": "final", "subject": {"reference": "Patient/pat-9"},
+         "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+         "effectiveDateTime": "2026-11-25T14:05:00+01:00", "valueQuantity": {"value": 5.0, "unit": "mmol/L"}},
+        {"resourceType": "Immunization", "id": "imm", "patient": {"reference": "Patient/pat-9"}},
+    ]
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps({"resourceType": "Bundle", "type": "collection",
+                                "entry": [{"resource": e} for e in entries]}), encoding="utf-8")
+    results = ingest_paths(db, [path], TEST_KEY, clinic_id="C01")
+    assert {r.record_type: r.rows_read for r in results} == {"lab_specimens": 1, "message": 1, "context": 4}
+    assert rows(db, "SELECT record_type, status, rows_read FROM raw.ingest_log WHERE record_type = 'context'") == [
+        ("context", "context", 4)]
+    assert rows(db, "SELECT sum(rows_read) FROM raw.ingest_log WHERE status <> 'unreadable' "
+                    "AND source_file LIKE '%bundle.json'") == [(6,)]

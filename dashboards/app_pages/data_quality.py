@@ -43,7 +43,7 @@ with st.sidebar:
 log = query(
     """SELECT file_name, record_type, status, rows_read, rows_loaded, rows_new, rows_unchanged, rows_superseded,
               rows_quarantined, rows_flagged, finished_at,
-              rows_read = rows_loaded + rows_quarantined AS reconciled
+              rows_read = rows_loaded + rows_quarantined OR status = 'context' AS reconciled
        FROM raw.ingest_log WHERE list_contains(?, record_type) ORDER BY finished_at DESC, file_name""",
     [chosen_types],
 )
