@@ -12,6 +12,7 @@ import pytest
 
 from ingest.contract import RECORD_TYPES
 from ingest.fhir_r4 import read_fhir_file
+from ingest.message_rows import FileFacts
 
 RES = Path(__file__).parent / "fixtures" / "real" / "fhir-r4" / "resources"
 
@@ -460,3 +461,55 @@ def test_ndjson_and_unparseable_files(tmp_path):
     bad.write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match="not JSON at line 1, column 2"):  # unreadable: the ingest fails loudly
         read(bad)
+
+
+# ----------------------------------------------------------------------------------------- issue 12
+
+SYNTHEA = Path(__file__).parent / "fixtures" / "messages" / "Cris921_Rath779_8c95253e-8ee8-9ae8-6d40-021d702dc78e.json"
+SYNTHEA_UUID = "8c95253e-8ee8-9ae8-6d40-021d702dc78e"
+
+
+def test_synthea_bundle_entries_add_up_and_the_patient_uuid_is_masked():
+    """8 entries: Observation and Encounter give rows; Immunization, Claim and Condition are quarantined; the
+    Patient and two Locations are context. Before: the context entries were not counted, and the patient UUID
+    stayed in the quarantined Immunization.patient / Claim.patient / Condition.subject urn:uuid references."""
+    facts = FileFacts()
+    groups, skipped = read_fhir_file(SYNTHEA, "C01", facts)
+    rows = {g.record_type: g.rows for g in groups}
+    assert (len(rows["lab_specimens"]), len(rows["encounters"]), len(skipped), facts.context) == (1, 1, 3, 3)
+    assert [s.message_type for s in skipped] == ["Immunization", "Claim", "Condition"]
+    for s in skipped:
+        for value in (SYNTHEA_UUID, "Cris921", "Rath779"):
+            assert value not in s.raw_masked
+    assert {SYNTHEA_UUID, "Cris921", "Rath779", "1971-03-14", "999-61-3419"} <= facts.identifiers
+
+
+def test_waiting_room_is_not_the_exam_room():
+    """Encounter.location: a waiting area (physicalType ro, named 'Waiting area') listed first; the exam room is
+    the room that is not a waiting area. Before: the first location with a room type was taken."""
+    facts = FileFacts()
+    groups, _ = read_fhir_file(SYNTHEA, "C01", facts)
+    [enc] = next(g.rows for g in groups if g.record_type == "encounters")
+    assert enc["exam_room_id"] == "b1d5e2f7-2e66-4d66-8b2f-3c8e1d4fae21"  # "Exam room 2"
+    assert (enc["exam_room_in_at"], enc["exam_room_out_at"]) == ("2026-11-25T08:20:00+01:00",
+                                                                 "2026-11-25T08:50:00+01:00")
+    assert facts.flags == {}
+
+
+def test_only_a_waiting_room_leaves_the_exam_room_empty_and_flagged(tmp_path):
+    bundle = _bundle(
+        ("Location/W", {"resourceType": "Location", "id": "W", "physicalType": {"coding": [{"code": "ro"}]},
+                        "type": [{"text": "Wartezimmer"}]}),
+        ("Location/WARD", {"resourceType": "Location", "id": "WARD", "physicalType": {"coding": [{"code": "wa"}]}}),
+        ("Encounter/E9", {"resourceType": "Encounter", "id": "E9", "status": "finished",
+                          "subject": {"reference": "Patient/P-9"},
+                          "period": {"start": "2026-11-25T08:00:00+01:00"},
+                          "location": [{"location": {"reference": "Location/W"},
+                                        "period": {"start": "2026-11-25T08:00:00+01:00"}},
+                                       {"location": {"reference": "Location/WARD"}}]}),
+    )
+    facts = FileFacts()
+    groups, _ = read_fhir_file(write(tmp_path, bundle), "C01", facts)
+    [enc] = groups[0].rows
+    assert (enc["exam_room_id"], enc["exam_room_in_at"], enc["exam_room_out_at"]) == (None, None, None)
+    assert facts.flags == {("encounters", 3): ["no_exam_room_location"]}
