@@ -234,3 +234,27 @@ def test_every_bundle_entry_is_loaded_quarantined_or_context(db, tmp_path):
         ("context", "context", 4)]
     assert rows(db, "SELECT sum(rows_read) FROM raw.ingest_log WHERE status <> 'unreadable' "
                     "AND source_file LIKE '%bundle.json'") == [(6,)]
+
+
+def test_synthea_bundle_adds_up_and_an_encounter_without_exam_room_is_flagged(db, tmp_path):
+    """The Synthea-style fixture: 8 entries = 1 lab row + 1 encounter + 3 quarantined + 3 context. A second
+    bundle whose only room is a waiting room: its encounter is loaded with no exam room and flagged."""
+    synthea = FIXTURES / "messages" / "Cris921_Rath779_8c95253e-8ee8-9ae8-6d40-021d702dc78e.json"
+    results = ingest_paths(db, [synthea], TEST_KEY, clinic_id="C01")
+    assert {r.record_type: (r.rows_read, r.rows_loaded, r.rows_quarantined) for r in results} == {
+        "lab_specimens": (1, 1, 0), "encounters": (1, 1, 0), "message": (3, 0, 3), "context": (3, 0, 0)}
+    assert rows(db, "SELECT DISTINCT source_file FROM raw.ingest_log WHERE source_file LIKE '%.json'") == [
+        (str(synthea.parent / "***_***_***.json"),)]
+    waiting = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": {"resourceType": "Location", "id": "W", "name": "Waiting room",
+                      "physicalType": {"coding": [{"code": "ro"}]}}},
+        {"resource": {"resourceType": "Encounter", "id": "E-W", "status": "finished",
+                      "subject": {"reference": "Patient/P-7"}, "period": {"start": "2026-11-25T08:00:00+01:00"},
+                      "location": [{"location": {"reference": "Location/W"},
+                                    "period": {"start": "2026-11-25T08:00:00+01:00"}}]}}]}
+    path = tmp_path / "waiting.json"
+    path.write_text(json.dumps(waiting), encoding="utf-8")
+    [enc, context] = ingest_paths(db, [path], TEST_KEY, clinic_id="C01")
+    assert (enc.rows_loaded, enc.rows_flagged, context.rows_read) == (1, 1, 1)
+    assert rows(db, "SELECT exam_room_id, _flags FROM raw.encounters WHERE encounter_id = 'E-W'") == [
+        (None, ["no_exam_room_location"])]
