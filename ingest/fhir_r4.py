@@ -407,8 +407,10 @@ def _mask(resource: Resource, identifiers: set[str] = frozenset()) -> str:  # ty
 
 
 class _Reader:
-    def __init__(self, entries: list[_Entry], clinic_id: str | None, facts: FileFacts):
+    def __init__(self, entries: list[_Entry], clinic_id: str | None, facts: FileFacts,
+                 own_labs: dict[str, set[str]] | None = None):
         self.entries = entries
+        self.own_labs = own_labs or {}
         self.facts = facts
         self.clinic_id = clinic_id
         self.index = _Index(entries)
@@ -452,15 +454,21 @@ class _Reader:
         return None, None
 
     def _organisation(self, refs: list[tuple[Any, Resource | None]]) -> str | None:
-        """Name of the first performing Organization that is not the clinic itself."""
+        """Name of the first performing Organization that is not the clinic or its own lab (by name, logical id or
+        identifier value, e.g. its CLIA number, against the clinic's master data)."""
+        own = {self.clinic_id.casefold()} if self.clinic_id else set()
+        own |= self.own_labs.get(self.clinic_id or "", set())
         for ref, parent in refs:
             if not isinstance(ref, dict) or self.index.ref_type(ref, parent) != "Organization":
                 continue
             org = self.index.resolve(ref, parent)
             ref_id = self.index.ref_id(ref, parent)
             name = _text((org or {}).get("name")) or _text(ref.get("display")) or ref_id
-            ids = {v for v in (name, ref_id) if v}
-            if self.clinic_id and self.clinic_id.casefold() in {v.casefold() for v in ids}:
+            ids = {v for v in (name, ref_id, *_identifiers(org or {})) if v}
+            ident = ref.get("identifier")
+            if isinstance(ident, dict) and ident.get("value"):
+                ids.add(str(ident["value"]))
+            if own & {v.casefold() for v in ids}:
                 return None
             return name
         return None
@@ -693,13 +701,14 @@ class _Reader:
             self._skip(e, "unsupported_resource_type", reason)
 
 
-def read_fhir_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None
-                   ) -> tuple[list[MessageRows], list[SkippedMessage]]:
+def read_fhir_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None,
+                   own_labs: dict[str, set[str]] | None = None) -> tuple[list[MessageRows], list[SkippedMessage]]:
     """Read FHIR R4 JSON (resource, Bundle or NDJSON) into contract rows grouped by record type.
 
     Every entry ends up as a row, a skipped resource (quarantined with a reason) or context (`facts.context`:
     referenced by a row, or an envelope), so a Bundle's entries add up. A file without any resource (empty,
-    not JSON) raises ValueError: nothing in it can be loaded or quarantined.
+    not JSON) raises ValueError: nothing in it can be loaded or quarantined. `own_labs`: clinic id -> the
+    casefolded names and identifiers of its own lab (master data): a performer matching them is in house.
     """
     facts = facts if facts is not None else FileFacts()
     try:
@@ -711,7 +720,7 @@ def read_fhir_file(path: Path, clinic_id: str | None = None, facts: FileFacts | 
     if not entries:
         raise ValueError("no FHIR resource in the file (no object with a resourceType)")
     facts.identifiers.update(patient_identifiers(entries))
-    reader = _Reader(entries, clinic_id, facts)
+    reader = _Reader(entries, clinic_id, facts, own_labs)
     reader.read_lab()
     reader.read_procedures()
     reader.read_encounters()

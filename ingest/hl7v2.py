@@ -26,8 +26,9 @@ Field mapping (v2.5.1 segment groups; worked examples in tests/test_hl7v2.py):
     received_at        OBR-14 > SPM-18
     resulted_at        OBX-19 (analysis time) > OBR-22 when a result exists (status F/C/P/R/A/U)
     verified_at        OBR-22 when the row status is final or corrected
-    performing_site    send_out when OBX-23.1 names an organisation other than MSH-4 / clinic_id
-    reference_lab      OBX-23.1 for send-outs
+    performing_site    send_out when OBX-23 (name 23.1 or identifier 23.10) names an organisation other than
+                       MSH-4, the clinic or its own lab (master data: the clinic's id and name)
+    reference_lab      OBX-23.1 > OBX-23.10 for send-outs
     performed_by       OBX-16.1
     result_value       OBX-5 (by OBX-2 type: SN joined, CE/CWE text, RP pointer, ED none), repeats ", "
     result_unit        OBX-6.1
@@ -353,14 +354,19 @@ def _ordered_at(orc, offset: str | None) -> str | None:
     return None
 
 
-def _is_other_org(name: str | None, msh, clinic_id: str | None) -> bool:
-    if not name:
-        return False
-    own = {v.casefold() for v in (_get(msh, 4, 1), _get(msh, 4, 2), clinic_id) if v}
-    return name.casefold() not in own
+def _send_out_lab(obx, msh, clinic_id: str | None, own_labs: dict[str, set[str]]) -> str | None:
+    """The reference lab's name (OBX-23.1, else its identifier OBX-23.10) when OBX-23 names an organisation that
+    is not the clinic's own lab: not MSH-4, not the clinic, not a name or id its master data gives its lab."""
+    name, ident = _get(obx, 23, 1), _get(obx, 23, 10)
+    if not (name or ident):
+        return None
+    clinic = clinic_id or _get(msh, 4, 1)
+    own = {v.casefold() for v in (_get(msh, 4, 1), _get(msh, 4, 2), clinic_id) if v} | own_labs.get(clinic or "", set())
+    return None if {v.casefold() for v in (name, ident) if v} & own else name or ident
 
 
-def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[str, str | None]]:
+def _lab_rows(message, message_number: int, clinic_id: str | None, own_labs: dict[str, set[str]]
+             ) -> list[dict[str, str | None]]:
     msh = message.segment("MSH")
     is_oul = (_get(msh, 9, 1) or "").upper() == "OUL"
     offset = message_offset(msh)
@@ -394,8 +400,7 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
             status = _STATUS.get(code, code or None)
             if reject_reason and status not in ("final", "corrected"):
                 status = "rejected"
-            performer = _get(obx, 23, 1)
-            send_out = _is_other_org(performer, msh, clinic_id)
+            reference_lab = _send_out_lab(obx, msh, clinic_id, own_labs)
             row = dict(order_row)
             row.update(
                 test_code=_test_code(obx),
@@ -403,8 +408,8 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
                 collected_at=order_row["collected_at"] or ts(_get(obx, 14)),
                 resulted_at=ts(_get(obx, 19)) or (reported if code in _RESULT_PRESENT else None),
                 verified_at=reported if status in ("final", "corrected") else None,
-                performing_site="send_out" if send_out else "in_house",
-                reference_lab=performer if send_out else None,
+                performing_site="send_out" if reference_lab else "in_house",
+                reference_lab=reference_lab,
                 performed_by=_get(obx, 16, 1),
                 result_value=_result_value(obx),
                 result_unit=_get(obx, 6, 1),
@@ -418,12 +423,13 @@ def _lab_rows(message, message_number: int, clinic_id: str | None) -> list[dict[
 # ------------------------------------------------------------------------------------------ public API
 
 
-def read_hl7v2_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None
-                    ) -> tuple[list[MessageRows], list[SkippedMessage]]:
+def read_hl7v2_file(path: Path, clinic_id: str | None = None, facts: FileFacts | None = None,
+                    own_labs: dict[str, set[str]] | None = None) -> tuple[list[MessageRows], list[SkippedMessage]]:
     """Read every message in an HL7 v2 file; lab results become `lab_specimens` rows, the rest is skipped.
 
     `facts`, when given, receives every patient identifier value of the file (`patient_identifiers`), for
-    the ingest to pseudonymise in row values and mask in the stored file name. A file without any
+    the ingest to pseudonymise in row values and mask in the stored file name. `own_labs`: clinic id -> the
+    casefolded names and identifiers of its own lab (master data), whose results are in house. A file without any
     message (empty, binary, no MSH segment) raises ValueError: nothing in it can be loaded or quarantined.
     """
     text = _decode(Path(path).read_bytes())
@@ -476,7 +482,7 @@ def read_hl7v2_file(path: Path, clinic_id: str | None = None, facts: FileFacts |
             )
             continue
         try:
-            message_rows = _lab_rows(message, number, clinic_id)
+            message_rows = _lab_rows(message, number, clinic_id, own_labs or {})
         except Exception as exc:  # noqa: BLE001
             skipped.append(
                 SkippedMessage(

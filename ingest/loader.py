@@ -369,7 +369,7 @@ def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clini
 
     reader = read_hl7v2_file if fmt == "hl7v2" else read_fhir_file
     try:
-        groups, skipped = reader(path, clinic_id, facts)
+        groups, skipped = reader(path, clinic_id, facts, _own_labs(con))
     except (OSError, ValueError) as exc:
         raise UnreadableFile(f"{path}: not readable as {fmt} ({exc}). Check that the file is {fmt} and complete; "
                              "nothing in it was loaded.") from exc
@@ -391,6 +391,12 @@ def _message_sources(con: duckdb.DuckDBPyConnection, path: Path, fmt: str, clini
         sources.append(SourceTable(group.record_type, table, columns[:-1], fmt))
     con.unregister("patient_identifiers")
     return sources, skipped
+
+
+def _own_labs(con: duckdb.DuckDBPyConnection) -> dict[str, set[str]]:
+    """Clinic id -> the casefolded id and name its master data gives it: a performing lab named so is in house."""
+    clinics = con.execute("SELECT clinic_id, name FROM raw.clinics WHERE _is_current").fetchall()
+    return {cid: {v.casefold() for v in (cid, name) if v} for cid, name in clinics}
 
 
 def _quarantine_skipped(con: duckdb.DuckDBPyConnection, path: Path, skipped: list, lineage: dict,

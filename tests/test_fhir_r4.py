@@ -513,3 +513,26 @@ def test_only_a_waiting_room_leaves_the_exam_room_empty_and_flagged(tmp_path):
     [enc] = groups[0].rows
     assert (enc["exam_room_id"], enc["exam_room_in_at"], enc["exam_room_out_at"]) == (None, None, None)
     assert facts.flags == {("encounters", 3): ["no_exam_room_location"]}
+
+
+def test_a_performer_with_the_clinics_lab_identifier_is_in_house(tmp_path):
+    """Observation.performer -> Organization whose CLIA identifier is the clinic's own lab's (master data):
+    in_house; another organisation: send_out with its name. Before: any organisation but the clinic id was
+    a send-out."""
+    def obs(oid: str, org: str) -> tuple[str, dict]:
+        return (f"Observation/{oid}", {"resourceType": "Observation", "id": oid, "status": "final",
+                                       "category": LAB_CATEGORY, "subject": {"reference": "Patient/P-1"},
+                                       "code": {"coding": [{"system": "http://loinc.org", "code": "2345-7"}]},
+                                       "performer": [{"reference": f"Organization/{org}"}]})
+    clia = "urn:oid:2.16.840.1.113883.4.7"
+    bundle = _bundle(
+        ("Organization/own", {"resourceType": "Organization", "id": "own", "name": "Labor im Haus",
+                              "identifier": [{"system": clia, "value": "11D0001234"}]}),
+        ("Organization/ext", {"resourceType": "Organization", "id": "ext", "name": "Labor Dr. Ext",
+                              "identifier": [{"system": clia, "value": "22D0009999"}]}),
+        obs("o1", "own"),
+        obs("o2", "ext"),
+    )
+    groups, _ = read_fhir_file(write(tmp_path, bundle), "C01", own_labs={"C01": {"c01", "11d0001234"}})
+    assert [(r["performing_site"], r["reference_lab"]) for r in groups[0].rows] == [
+        ("in_house", None), ("send_out", "Labor Dr. Ext")]

@@ -547,3 +547,19 @@ def test_a_file_without_any_message_is_unreadable(tmp_path, content):
     path.write_bytes(content)
     with pytest.raises(ValueError, match="no HL7 v2 message"):
         read_hl7v2_file(path)
+
+
+@pytest.mark.parametrize(("obx23", "site", "lab"), [
+    ("Praxislabor Nord^L^^^^^^^^11D0001234", "in_house", None),  # name of the clinic's own lab (master data)
+    ("Labor im Haus^L^^^^^^^^11D0001234", "in_house", None),  # OBX-23.10 = its CLIA number
+    ("Labor Dr. Ext^L^^^^^^^^22D0009999", "send_out", "Labor Dr. Ext"),  # any other organisation
+    ("^^^^^^^^^22D0009999", "send_out", "22D0009999"),  # only an identifier: it names the reference lab
+])
+def test_the_clinics_own_lab_is_in_house(tmp_path, obx23, site, lab):
+    """The clinic's own lab is recognised by the names and identifiers its master data gives it (before: any
+    OBX-23 other than MSH-4 / the clinic id was a send-out)."""
+    text = _msg(MSG_B[0], MSG_B[1], MSG_B[2], f"OBX|1|NM|2345-7^Glucose^LN||5.4|mmol/L||N|||F||||||||||||{obx23}")
+    groups, _ = read_hl7v2_file(write(tmp_path, "lab.hl7", text), "C01",
+                                own_labs={"C01": {"c01", "praxislabor nord", "11d0001234"}})
+    [row] = groups[0].rows
+    assert (row["performing_site"], row["reference_lab"]) == (site, lab)

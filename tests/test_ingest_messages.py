@@ -258,3 +258,13 @@ def test_synthea_bundle_adds_up_and_an_encounter_without_exam_room_is_flagged(db
     assert (enc.rows_loaded, enc.rows_flagged, context.rows_read) == (1, 1, 1)
     assert rows(db, "SELECT exam_room_id, _flags FROM raw.encounters WHERE encounter_id = 'E-W'") == [
         (None, ["no_exam_room_location"])]
+
+
+def test_a_result_performed_by_the_clinic_itself_is_in_house(db, tmp_path):
+    """OBX-23 names the clinic as its master data does (clinics.csv: C01 'Praxis'), the sender (MSH-4) is another
+    system: in house. Before: a send-out to 'Praxis'."""
+    segments = lab("P1", "202611251405")
+    segments[-1] += "||||||||||||Praxis^L"  # OBX-23.1
+    segments[0] = segments[0].replace("|LIS|C01|", "|LIS|LAB-SYSTEM-7|")  # MSH-4
+    ingest_paths(db, [hl7_file(tmp_path, "own.hl7", *segments)], TEST_KEY, clinic_id="C01")
+    assert rows(db, "SELECT performing_site, reference_lab FROM raw.lab_specimens") == [("in_house", None)]
