@@ -19,7 +19,7 @@ from backoffice.build import build as dbt_build
 from backoffice.publish import publish
 from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
 from ingest.csv_reader import CsvOptions
-from ingest.loader import FileResult
+from ingest.loader import MESSAGE_READERS, FileResult, detect_format
 from ingest.pseudonymise import SecretError, load_secret
 from ingest.run import discover, ingest_paths
 
@@ -103,7 +103,10 @@ def ingest(
         task = progress.add_task("ingest", total=len(files))
 
         def on_file(f: Path) -> None:
-            progress.update(task, description=f"ingest {f.name}", completed=files.index(f))
+            # A message file's name may carry the patient's name or id (Synthea: <given>_<family>_<uuid>.json),
+            # which is known only once the file is read: the screen shows its type, the summary its masked name.
+            name = f"a {detect_format(f, fmt)} file" if detect_format(f, fmt) in MESSAGE_READERS else f.name
+            progress.update(task, description=f"ingest {name}", completed=files.index(f))
 
         results = ingest_paths(settings.warehouse_path(), paths, key, record_type,
                                CsvOptions(encoding=encoding, delimiter=delimiter), dry_run, on_file, fmt=fmt,

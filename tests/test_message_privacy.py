@@ -109,3 +109,15 @@ def test_no_identifier_of_any_fixture_is_stored_logged_or_reported(tmp_path, mon
         quarantined = con.execute("SELECT count(*) FROM raw.quarantine").fetchone()[0]
     assert rows > 40 and quarantined > 5  # the scan saw real data
     assert found == [], "\n".join(map(str, found))
+
+
+def test_the_progress_line_does_not_show_a_message_files_name(tmp_path, monkeypatch):
+    """The CLI's progress line named the file being read (`ingest Cris921_Rath779_<uuid>.json`) before its
+    identifiers were known; now it names the format, and the summary the masked name."""
+    monkeypatch.setenv("BACKOFFICE_SECRET", TEST_KEY.hex())
+    monkeypatch.setenv("BACKOFFICE_DB", str(tmp_path / "w.duckdb"))
+    synthea = FIXTURES / "messages" / "Cris921_Rath779_8c95253e-8ee8-9ae8-6d40-021d702dc78e.json"
+    out = CliRunner().invoke(app, ["ingest", "--clinic", "C01", str(synthea)], terminal_width=300)
+    assert out.exit_code == 0, out.output
+    assert "***_***_***.json" in out.output
+    assert not leaks(out.output, identifiers(synthea))
