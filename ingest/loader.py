@@ -170,7 +170,8 @@ def _quarantine_less_complete(con: duckdb.DuckDBPyConnection, rt: RecordType, li
             f"""INSERT INTO raw.quarantine
             SELECT $batch, $file, $hash, _line, $rt, 'incomplete_resend', ['incomplete_resend'],
                    'a resend with ' || _have || ' of the ' || _stored || ' values of the stored version, not marked '
-                   || 'as a correction (OBR-25 / OBX-11 = C): the more complete version is kept',
+                   || 'as a correction (HL7 OBR-25 / OBX-11 = C, FHIR corrected / amended): the more complete '
+                   || 'version is kept; send a correction to replace it',
                    CAST(to_json(struct_pack({values})) AS VARCHAR), $now FROM stale""",
             lineage | {"rt": rt.name},
         )
