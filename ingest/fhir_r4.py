@@ -717,7 +717,7 @@ def read_fhir_file(path: Path, clinic_id: str | None = None, facts: FileFacts | 
         where = f" at line {exc.lineno}, column {exc.colno}" if isinstance(exc, json.JSONDecodeError) else ""
         raise ValueError(f"not JSON{where}: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc.reason}"
                          ) from exc
-    if not entries:
+    if not any(e.resource.get("resourceType") for e in entries):
         raise ValueError("no FHIR resource in the file (no object with a resourceType)")
     facts.identifiers.update(patient_identifiers(entries))
     reader = _Reader(entries, clinic_id, facts, own_labs)

@@ -536,3 +536,13 @@ def test_a_performer_with_the_clinics_lab_identifier_is_in_house(tmp_path):
     groups, _ = read_fhir_file(write(tmp_path, bundle), "C01", own_labs={"C01": {"c01", "11d0001234"}})
     assert [(r["performing_site"], r["reference_lab"]) for r in groups[0].rows] == [
         ("in_house", None), ("send_out", "Labor Dr. Ext")]
+
+
+@pytest.mark.parametrize("text", ["", "   \n", "[]", "{}", '{"entry": []}', '{"resourceType": "Bundle", "entry": []}'])
+def test_json_without_any_resource_is_unreadable(tmp_path, text):
+    """Empty, blank, or JSON without a single object with a resourceType: nothing to load or quarantine, so the
+    ingest must fail loudly. Before: empty text was one quarantined 'unparseable_file' entry, {} a skipped one."""
+    path = tmp_path / "empty.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match="not JSON|no FHIR resource"):
+        read_fhir_file(path)
