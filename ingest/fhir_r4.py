@@ -18,7 +18,10 @@ encounters     one row per Encounter (cancelled, planned and entered-in-error on
 Identifiers of referenced things (patient, specimen, order, encounter, practitioner, location) are the
 logical id of the reference (`Patient/pat2` -> `pat2`), so a resource means the same whether or not it
 is included in the file; contained (`#x`) and `urn:uuid:` targets give their first business identifier.
-The patient id is a direct identifier: the ingest pseudonymises it; it is never logged here.
+The patient id is a direct identifier: the ingest pseudonymises it; it is never logged here. The values that
+identify the file's patients (`patient_identifiers`: id, urn:uuid, identifiers, names, birth date) are masked in
+quarantined JSON wherever they appear and handed to the ingest (`FileFacts`) for row values and file names.
+Every entry becomes a row, a quarantined resource or a counted context entry.
 """
 
 from __future__ import annotations

@@ -8,7 +8,10 @@ field's own, else MSH-7's: HL7 v2 DTM), naive `2026-11-25 14:05:00` when neither
 naive times as clinic local time).
 
 Nothing here is validated: missing required values stay None and the ingest core quarantines the row.
-Patient identifiers (PID-3) are passed through for the ingest to pseudonymise; they are never logged.
+Patient identifiers (PID-3) are passed through for the ingest to pseudonymise; they are never logged. Every
+PID-2/3/4/5/7/19 value is collected (`FileFacts.identifiers`): the ingest pseudonymises any row value equal to
+one and masks them in stored file names; quarantined text has them masked here, in whatever field they sit.
+A file cut off inside its last segment quarantines that message as `truncated_message`.
 
 Field mapping (v2.5.1 segment groups; worked examples in tests/test_hl7v2.py):
 
