@@ -16,7 +16,6 @@ Only rows inserted by this file are touched: an unchanged row kept its flags fro
 from __future__ import annotations
 
 import duckdb
-import pyarrow as pa
 
 from ingest.contract import Kind, RecordType
 from ingest.parse_sql import q
@@ -46,6 +45,8 @@ def _dst_flags_sql(rt: RecordType, src: str) -> list[str]:
 def flag_message_rows(con: duckdb.DuckDBPyConnection, rt: RecordType, src: str, lineage: dict,
                       reader_flags: dict[tuple[str, int], list[str]]) -> int:
     """Add DST and reader flags to the rows this file inserted into `raw.<rt>`; returns the rows newly flagged."""
+    import pyarrow as pa  # here, not at module level: the CLI starts without loading pyarrow (about 0.5 s)
+
     pairs = [(n, flag) for (rtype, n), flags in reader_flags.items() if rtype == rt.name for flag in flags]
     con.register("reader_flag_pairs", pa.table({"_line": pa.array([n for n, _ in pairs], pa.int64()),
                                                 "flag": pa.array([f for _, f in pairs], pa.string())}))
