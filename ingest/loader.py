@@ -18,8 +18,16 @@ from pathlib import Path
 import duckdb
 
 from ingest import parse_sql as p
-from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, Kind, RecordType, record_type_for_filename
-from ingest.csv_reader import CsvOptions, CsvSource, UnreadableFile, collect_rejects, line_numbers, open_csv
+from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, RecordType, record_type_for_filename
+from ingest.csv_reader import (
+    CsvOptions,
+    CsvSource,
+    UnreadableFile,
+    blank_unclosed_quotes,
+    collect_rejects,
+    line_numbers,
+    open_csv,
+)
 from ingest.validate import (
     Relation,
     build_stage,
@@ -28,6 +36,7 @@ from ingest.validate import (
     find_duplicate_keys,
     loaded_rows_sql,
     raw_text_sql,
+    sql_str,
     summarise_stage,
 )
 from ingest.warehouse import column_definitions
@@ -138,8 +147,33 @@ def _merge(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, ok_row
     return new, ok - new, superseded, flagged
 
 
+# DuckDB's error type of a broken record -> (reason code, the reason in words after "line N").
+BROKEN_RECORDS = {
+    "INVALID ENCODING": ("invalid_encoding", "has bytes that are not UTF-8, though the rest of the file is: type its "
+                         "special characters (ä, ö, ü, ß) again in the source system and export the file as UTF-8"),
+    "UNCLOSED QUOTE": ("unclosed_quote", "opens a quote (\") that is never closed: close or remove it in the source "
+                       "system and export again (the lines after it were read on their own)"),
+    "UNQUOTED VALUE": ("unclosed_quote", "has a quote (\") in the middle of a field or one that is never closed: "
+                       "remove it in the source system and export again"),
+    "LINE SIZE OVER MAXIMUM": ("line_too_long", "is longer than the 2,000,000 bytes a record may have: check the "
+                               "export for a missing line break"),
+    "TOO MANY COLUMNS": ("malformed_row", "has more fields than the header's {fields}: check for an unquoted "
+                         "delimiter, or a delimiter other than the header's"),
+}
+MALFORMED = ("malformed_row", "has fewer fields than the header's {fields}: check for a cut-off line, or a "
+             "delimiter other than the header's")
+
+
+def broken_record_reason(fields: int) -> str:
+    """SQL for `code` and `words` of a broken record from its `error_type` (never from its text)."""
+    def case(i: int) -> str:
+        whens = " ".join(f"WHEN '{t}' THEN {sql_str(r[i].format(fields=fields))}" for t, r in BROKEN_RECORDS.items())
+        return f"CASE error_type {whens} ELSE {sql_str(MALFORMED[i].format(fields=fields))} END"
+    return f"{case(0)} AS code, {case(1)} AS words"
+
+
 def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, dups: int, raw_again: str | None,
-                rejects_table: str | None, columns: list[str], delimiter: str) -> None:
+                rejects_table: str | None, columns: list[str]) -> None:
     rows = "SELECT _line, _reasons AS reasons, _raw_text AS raw_text FROM checked WHERE _reasons IS NOT NULL"
     if dups:
         # Rows quarantined as earlier duplicates were valid when staged: their masked text is read again.
@@ -159,17 +193,13 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, d
         lineage | {"rt": rt.name},
     )
     if rejects_table:
-        patient_positions = [i + 1 for i, c in enumerate(columns) if c in rt.column_names
-                             and rt.column(c).kind is Kind.PATIENT_ID or looks_like_identifier(c)]
+        # A record that does not split into the header's fields keeps no text: its fields may have shifted, so
+        # masking by position cannot find the patient identifiers. File, line, reason and file hash find it.
         con.execute(
             f"""INSERT INTO raw.quarantine
-            SELECT $batch, $file, $hash, line, $rt, 'malformed_row', ['malformed_row'],
-                   'line ' || line || ' does not have the header''s ' || {len(columns)} || ' fields ('
-                   || error_message || '): check for an unquoted delimiter or a cut-off line',
-                   array_to_string(list_transform(string_split(csv_line, $delim),
-                       lambda x, i: CASE WHEN list_contains($masked, i) THEN '***' ELSE x END), $delim), $now
-            FROM {rejects_table}""",
-            lineage | {"rt": rt.name, "delim": delimiter, "masked": patient_positions},
+            SELECT $batch, $file, $hash, line, $rt, code, [code], 'line ' || line || ' ' || words, NULL, $now
+            FROM (SELECT line, {broken_record_reason(len(columns))} FROM {rejects_table})""",
+            lineage | {"rt": rt.name},
         )
 
 
@@ -203,6 +233,9 @@ def _already_ingested(con: duckdb.DuckDBPyConnection, file_hash: str, record_typ
     return row[0] if row else None
 
 
+# Each pass re-reads the file; a file with more unclosed quotes than this keeps the rest as one rejected record.
+MAX_UNCLOSED_QUOTE_PASSES = 20
+
 TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
                 "TABLE stage_stats", "TABLE tz_days", "TABLE ok", "TABLE new_rows")
 
@@ -224,11 +257,15 @@ def _stage(con: duckdb.DuckDBPyConnection, rt: RecordType, src: SourceTable, pre
         con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT row_number() OVER () - 1 AS _rec, * FROM stage")
         return rel, 0
     rel = src.csv.relation(present)
-    try:
-        build_stage(con, rt, rel, names, src.delimiter)
-    except duckdb.Error as exc:
-        raise src.csv.unreadable(exc) from exc
-    rejects = collect_rejects(con, src.csv)
+    for _ in range(MAX_UNCLOSED_QUOTE_PASSES):
+        try:
+            build_stage(con, rt, rel, names, src.delimiter)
+        except duckdb.Error as exc:
+            raise src.csv.unreadable(exc) from exc
+        rejects = collect_rejects(con, src.csv)
+        if not blank_unclosed_quotes(con, src.csv):
+            break
+        rel = src.csv.relation(present)  # read the copy with the unclosed quotes blanked
     newlines = rel.count_newlines and con.execute("SELECT coalesce(max(_nl), 0) > 0 FROM stage").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {line_numbers(con, src.csv, newlines)}")
     return rel, rejects
@@ -263,7 +300,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
         con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)))
     rejects_table = src.csv.rejects_table if src.csv else None
-    _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns, src.delimiter)
+    _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns)
     _drop_temp(con, rejects_table)
     result.rows_loaded = result.rows_new + result.rows_unchanged
     result.top_reasons = con.execute(

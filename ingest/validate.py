@@ -47,12 +47,12 @@ class Relation:
     params: dict | None = None
 
 
-def _sql_str(s: str) -> str:
+def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
 def _reason(code: str, message_sql: str) -> str:
-    return f"{{'code': {_sql_str(code)}, 'message': {message_sql}}}"
+    return f"{{'code': {sql_str(code)}, 'message': {message_sql}}}"
 
 
 def _cell_checks(col: Column, value: str, parses: str) -> list[tuple[str, str]]:
@@ -60,19 +60,19 @@ def _cell_checks(col: Column, value: str, parses: str) -> list[tuple[str, str]]:
     t = p.ref("txt", col.name)
     checks = []
     if col.required:
-        msg = _sql_str(f"required column '{col.name}' is empty: fill it in the source system and export again")
+        msg = sql_str(f"required column '{col.name}' is empty: fill it in the source system and export again")
         checks.append((f"{t} IS NULL", _reason("missing_required", msg)))
     if col.kind in EXPECTED_FORMAT:
         shown = f"replace({t}, '''', '')"
         msg = (
-            f"{_sql_str(col.name + ' ')} || '''' || {shown} || '''' || "
-            f"{_sql_str(' is not ' + EXPECTED_FORMAT[col.kind])}"
+            f"{sql_str(col.name + ' ')} || '''' || {shown} || '''' || "
+            f"{sql_str(' is not ' + EXPECTED_FORMAT[col.kind])}"
         )
         checks.append((f"{t} IS NOT NULL AND NOT ({parses})", _reason("bad_" + col.kind.value, msg)))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.allowed)
-        msg = f"{_sql_str(col.name + ' ')} || '''' || {t} || '''' || {_sql_str(' is not one of: ' + allowed)}"
-        wildcard = f" AND {t} <> {_sql_str(col.wildcard)}" if col.wildcard else ""
+        msg = f"{sql_str(col.name + ' ')} || '''' || {t} || '''' || {sql_str(' is not one of: ' + allowed)}"
+        wildcard = f" AND {t} <> {sql_str(col.wildcard)}" if col.wildcard else ""
         checks.append((f"{t} IS NOT NULL AND ({value}) IS NULL{wildcard}", _reason("bad_enum", msg)))
     return checks
 
@@ -82,8 +82,8 @@ def raw_text_sql(rt: RecordType, present: list[str], delimiter: str) -> str:
     parts = []
     for name in present:
         col = rt.column(name)
-        parts.append(_sql_str(MASK) if col.kind is Kind.PATIENT_ID else f"coalesce({p.ref('raw', name)}, '')")
-    return f"concat_ws({_sql_str(delimiter)}, {', '.join(parts)})"
+        parts.append(sql_str(MASK) if col.kind is Kind.PATIENT_ID else f"coalesce({p.ref('raw', name)}, '')")
+    return f"concat_ws({sql_str(delimiter)}, {', '.join(parts)})"
 
 
 def _first_layer(stage: p.Stage, rt: RecordType, rel: Relation) -> None:
@@ -208,7 +208,7 @@ def duplicate_reason_sql(rt: RecordType, alias: str) -> str:
 
 
 def _flag_list(conds: list[tuple[str, str]]) -> str:
-    listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in conds)
+    listed = ", ".join(f"CASE WHEN {c} THEN {sql_str(f)} END" for c, f in conds)
     return f"list_filter([{listed}]::VARCHAR[], lambda x: x IS NOT NULL)"
 
 

@@ -14,6 +14,7 @@ from backoffice.users import ROLES
 from dashboards import i18n, ui
 from dashboards.registry import PAGES
 from ingest.contract import RECORD_TYPES, Kind
+from ingest.loader import BROKEN_RECORDS
 
 DASHBOARDS = Path(i18n.__file__).parent
 CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
@@ -43,7 +44,8 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
                     | {f"unknown_{ref.rstrip('s')}" for rt in RECORD_TYPES.values()
                        for ref, _ in rt.references.values()}),
     "qreason_": ["missing_required", "bad_enum", "bad_timezone", "unknown_clinic", "duplicate_key_in_file",
-                 *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,))],
+                 *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,)),
+                 *sorted({code for code, _ in BROKEN_RECORDS.values()})],
 }
 
 
