@@ -343,6 +343,15 @@ IDENTIFIER_COLUMN_HINTS: tuple[str, ...] = (
     "versicherung",
     "ssn",
     "mrn",
+    # German practice software and short forms (issue 13): Krankenversichertennummer, Geburtsdatum, Telefon,
+    # Versichertennummer, and a bare "patient" column.
+    "kvnr",
+    "geb",
+    "tel",
+    "versichert",
+    "patient",
+    "handy",
+    "plz",
 )
 
 

@@ -78,23 +78,38 @@ def looks_like_identifier(column: str) -> bool:
     return any(hint in column for hint in IDENTIFIER_COLUMN_HINTS)
 
 
+# How many column names one warning lists; a file with 10,000 extra columns gets one line, not 10,000.
+NAMED_EXTRAS = 5
+
+
+def _named(columns: list[str]) -> str:
+    more = len(columns) - NAMED_EXTRAS
+    return ", ".join(f"'{c}'" for c in columns[:NAMED_EXTRAS]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def _source_columns(rt: RecordType, columns: list[str], raw_columns: list[str], path: Path) -> tuple[
     dict[str, str], list[str]
 ]:
-    """Contract column -> its column in the source (first of the same normalised name), and the warnings."""
-    warnings = []
+    """Contract column -> its column in the source (first of the same normalised name), and the warnings: one
+    for the columns that look like patient identifiers, one for the other extras, each naming a few."""
     contract = set(rt.column_names)
     extras = [c for c in columns if c not in contract and c != "_line"]
-    for c in extras:
-        if looks_like_identifier(c):
-            warnings.append(f"column '{c}' looks like a direct patient identifier: dropped, never stored")
-        else:
-            warnings.append(f"column '{c}' is not in the {rt.name} contract: ignored")
+    identifiers = [c for c in extras if looks_like_identifier(c)]
+    ignored = [c for c in extras if not looks_like_identifier(c)]
+    warnings = []
+    if identifiers:
+        warnings.append(f"{len(identifiers):,} column(s) look like direct patient identifiers, dropped and never "
+                        f"stored: {_named(identifiers)}")
+    if ignored:
+        warnings.append(f"{len(ignored):,} column(s) not in the {rt.name} contract, ignored: {_named(ignored)}")
     missing_required = [c.name for c in rt.columns if c.required and c.name not in columns]
     if missing_required:
+        # Only contract names are shown: a file without a header has patient data on line 1.
+        found = [c for c in columns if c in contract]
         raise UnreadableFile(
-            f"{path}: required column(s) {', '.join(missing_required)} missing from the header "
-            f"(found: {', '.join(columns)}). Add them to the export, or check that the file is a {rt.name} file."
+            f"{path}: required column(s) {', '.join(missing_required)} missing from the header on line 1 "
+            f"({len(columns)} column(s), of the contract: {', '.join(found) or 'none'}). Add them to the export, "
+            f"or check that the file is a {rt.name} file with a header line."
         )
     present: dict[str, str] = {}
     for name, raw in zip(columns, raw_columns, strict=True):
