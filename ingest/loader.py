@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from ingest import parse_sql as p
-from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, RecordType, record_type_for_filename
+from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, Kind, RecordType, record_type_for_filename
 from ingest.csv_reader import (
     CsvOptions,
     CsvSource,
@@ -314,6 +314,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     build_tz_days(con, rt)
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
         con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)))
+    result.warnings += _dst_warnings(con, rt, lineage)
     rejects_table = src.csv.rejects_table if src.csv else None
     _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns)
     _drop_temp(con, rejects_table)
@@ -329,6 +330,28 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     if result.rows_read != result.rows_loaded + result.rows_quarantined:
         raise AssertionError(f"{path}: reconciliation failed: {result}")
     return result
+
+
+# Which rule the load applied to a DST flag, for the warning that counts them (see parse_sql.dst_flag).
+DST_RULES = {
+    p.NONEXISTENT_LOCAL_TIME: "have a local time that does not exist (the hour skipped when the clocks go forward): "
+                              "stored moved forward by the gap (02:30 -> 03:30 summer time)",
+    p.AMBIGUOUS_LOCAL_TIME: "have a local time that happens twice (the hour repeated when the clocks go back): "
+                            "stored as its second, standard-time occurrence",
+}
+
+
+def _dst_warnings(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict) -> list[str]:
+    """One warning per DST flag the file's new rows carry: how many, which rule was applied, how to avoid it."""
+    if not any(c.kind is Kind.TIMESTAMP for c in rt.columns):
+        return []
+    counts = con.execute(
+        f"SELECT {', '.join(f'count(*) FILTER (list_contains(_flags, {sql_str(f)}))' for f in DST_RULES)} "
+        f"FROM raw.{p.q(rt.name)} WHERE _batch_id = $batch AND _file_hash = $hash",
+        {"batch": lineage["batch"], "hash": lineage["hash"]}).fetchone()
+    return [f"{n:,} row(s) {rule}; loaded, flagged {flag} and left out of the statistics. Export times with their "
+            "UTC offset (2026-10-25T02:30+02:00) to make them exact"
+            for (flag, rule), n in zip(DST_RULES.items(), counts, strict=True) if n]
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict, fmt: str, encoding: str | None,

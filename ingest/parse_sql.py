@@ -132,6 +132,30 @@ def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:
     return utc, local
 
 
+NONEXISTENT_LOCAL_TIME = "nonexistent_local_time"
+AMBIGUOUS_LOCAL_TIME = "ambiguous_local_time"
+DST_FLAGS = (NONEXISTENT_LOCAL_TIME, AMBIGUOUS_LOCAL_TIME)
+
+
+def dst_flag(col: str, row: str, day: str) -> str:
+    """The DST flag of a staged wall-clock time (NULL when the time is unambiguous), as `timestamp_utc` reads it.
+
+    A time in the spring-forward gap does not exist (2026-03-29 02:30 Europe/Berlin): ICU moves it forward by the
+    gap, so its round trip through the time zone comes back different. A time in the repeated autumn hour
+    (2026-10-25 02:30) exists twice: the instant ICU chose, an hour earlier or later, shows the same wall-clock
+    time. Both are loaded with the flag and left out of the statistics, since the interval they give is a guess
+    (tz database DST rules; RFC 9557 / ISO 8601 offsets make them exact). Text with an offset is never
+    flagged, nor a time on a day without an offset change (`{day}.off_us` known: see `TZ_DAYS`). One-hour
+    changes only (Lord Howe's 30 minutes is not checked).
+    """
+    n, z, tz = f"{row}.{ref('n', col)}", f"{row}.{ref('z', col)}", f"{row}._tz"
+    instant = f"timezone({tz}, {n})"
+    return (f"CASE WHEN {z} IS NULL AND {n} IS NOT NULL AND {tz} IS NOT NULL AND {day}.off_us IS NULL THEN "
+            f"CASE WHEN timezone({tz}, {instant}) <> {n} THEN '{NONEXISTENT_LOCAL_TIME}' "
+            f"WHEN timezone({tz}, {instant} - INTERVAL 1 HOUR) = {n} OR timezone({tz}, {instant} + INTERVAL 1 HOUR) "
+            f"= {n} THEN '{AMBIGUOUS_LOCAL_TIME}' END END")
+
+
 # One row per (time zone, local date) on which the UTC offset is the same all day and half a day either side,
 # sampled every 6 hours: the offset in microseconds. Built for the dates of the staged rows (at most 20 years
 # back from the latest); other dates are converted by ICU. `{ranges}` has one row per clinic (or other group)

@@ -214,7 +214,8 @@ def _flag_list(conds: list[tuple[str, str]]) -> str:
 
 def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, row_hash: str) -> str:
     """The rows to load from view `checked`: valid, not an earlier duplicate, with typed timestamps (UTC and
-    local, via `tz_days`), booleans, `_flags` (impossible timelines, then unknown references) and `_row_hash`."""
+    local, via `tz_days`), booleans, `_flags` (impossible timelines, DST guesses (`parse_sql.dst_flag`), then
+    unknown references) and `_row_hash`."""
     joins, conds, inner = [], [], []
     for col in rt.columns:
         if col.kind is Kind.TIMESTAMP:
@@ -222,7 +223,8 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
             on = f"{day}.tz = c._tz AND {day}.day = CAST(c.{p.ref('n', col.name)} AS DATE)"
             joins.append(f"LEFT JOIN tz_days {day} ON {on}")
             utc, local = p.timestamp_utc(col.name, "c", day)
-            inner += [f"{utc} AS {p.ref('utc', col.name)}", f"{local} AS {p.ref('local', col.name)}"]
+            inner += [f"{utc} AS {p.ref('utc', col.name)}", f"{local} AS {p.ref('local', col.name)}",
+                      f"{p.dst_flag(col.name, 'c', day)} AS {p.ref('dst', col.name)}"]
         elif col.kind is Kind.BOOLEAN:
             inner.append(f"{p.fill_ticked_blank(f'c.{p.q(col.name)}', ticked.get(col.name))} AS {p.q(col.name)}")
         else:
@@ -247,12 +249,18 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
                        f"AS {p.q(col.name + '_local')}"]
         else:
             values.append(p.q(col.name))
-    timeline = [(f"{p.q(later)} < {p.q(earlier)}", flag) for earlier, later, flag in rt.timeline]
-    # Flags in order: impossible timelines, then unknown references; the list is built only for flagged rows.
+    # An order of two times is only checked when neither is a DST guess (its flag says why the row is out).
+    timeline = [(f"{p.q(later)} < {p.q(earlier)} AND {p.ref('dst', earlier)} IS NULL AND {p.ref('dst', later)} IS NULL",
+                 flag) for earlier, later, flag in rt.timeline]
+    stamps = [c.name for c in rt.columns if c.kind is Kind.TIMESTAMP]
+    dst = [(" OR ".join(f"{p.ref('dst', c)} = '{flag}'" for c in stamps), flag) for flag in p.DST_FLAGS] \
+        if stamps else []
+    values += [p.ref("dst", c) for c in stamps]
+    # Flags in order: impossible timelines, DST guesses, unknown references; the list is built only for flagged rows.
     flags = "[]::VARCHAR[]"
-    if timeline or conds:
-        any_flag = " OR ".join(f"({c})" for c, _ in timeline + conds)
-        flags = f"CASE WHEN {any_flag} THEN {_flag_list(timeline + conds)} ELSE []::VARCHAR[] END"
+    if timeline or dst or conds:
+        any_flag = " OR ".join(f"({c})" for c, _ in timeline + dst + conds)
+        flags = f"CASE WHEN {any_flag} THEN {_flag_list(timeline + dst + conds)} ELSE []::VARCHAR[] END"
     names = [p.q(c.name) for c in rt.columns] + [p.q(c.name + "_local") for c in rt.columns
                                                   if c.kind is Kind.TIMESTAMP]
     unknown = [c for c, _ in conds]
