@@ -95,7 +95,7 @@ def normalise_header(name: str) -> str:
 def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
     """(encoding, has_quotes) in one streaming pass, the encoding decided on the whole file.
 
-    UTF-8 when the file has more valid multi-byte UTF-8 characters than bytes that do not decode, else
+    UTF-8 when the file has at least as many valid multi-byte UTF-8 characters as bytes that do not decode, else
     Windows-1252. A UTF-8 file with one stray byte stays UTF-8 (DuckDB rejects that one line as
     `invalid_encoding`) instead of being decoded as Windows-1252 as a whole, which garbles every "ü" into "Ã¼";
     a Windows-1252 file's "ü" (one byte) never forms a valid UTF-8 sequence.
@@ -114,7 +114,9 @@ def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
                 break
     if decoder is not None:
         invalid += decoder.decode(b"", final=True).count("\ufffd")
-        encoding = "utf-8" if invalid == 0 or valid > invalid else "cp1252"
+        # On a tie UTF-8: its undecodable lines are quarantined (loud), while Windows-1252 would garble the valid
+        # UTF-8 ones without a word.
+        encoding = "utf-8" if invalid == 0 or 0 < invalid <= valid else "cp1252"
     return encoding or "utf-8", has_quotes
 
 
