@@ -70,9 +70,25 @@ def text(raw_sql: str) -> str:
     return f"nullif(trim({raw_sql}), '')"
 
 
+# Years a date may have. Two-digit years parsed by %Y land in year 0026; placeholders such as 0001-01-01 or
+# 9999-12-31 and 1899 (Excel's day zero) are no real event; MIMIC's shifted dates reach 2202.
+YEAR_MIN, YEAR_MAX = 1900, 2300
+
+
 def sane_year(expr: str) -> str:
-    # Two-digit years parsed by %Y land in year 0026; MIMIC's shifted dates reach 2202. `expr` is a name.
-    return f"CASE WHEN year({expr}) BETWEEN 1900 AND 2300 THEN {expr} END"
+    """`expr` (a name) when its year is in YEAR_MIN..YEAR_MAX, else NULL."""
+    return f"CASE WHEN year({expr}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expr} END"
+
+
+def parses_in_any_year(kind: Kind, col: str) -> str | None:
+    """SQL over the staged names: the text is a date (with a time of day) whatever its year; None for other kinds.
+
+    Tells "out of range" (9999-11-23 08:00) from "not a date" (2026-13-45) in the quarantine reason."""
+    if kind is Kind.TIMESTAMP:
+        return f"({ref('nv', col)} IS NOT NULL OR {ref('wz', col)} IS NOT NULL)"
+    if kind is Kind.DATE:
+        return f"{ref('dv', col)} IS NOT NULL"
+    return None
 
 
 def naive_timestamp(stage: Stage, col: str) -> str:

@@ -46,7 +46,8 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
                        for ref, _ in rt.references.values()} | set(DST_FLAGS)),
     "qreason_": ["missing_required", "bad_enum", "bad_timezone", "unknown_clinic", "duplicate_key_in_file",
                  *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,)),
-                 *sorted({code for code, _ in BROKEN_RECORDS.values()})],
+                 *sorted({code for code, _ in BROKEN_RECORDS.values()}), "out_of_range", "too_long",
+                 "control_character"],
 }
 
 
