@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -35,6 +36,8 @@ SNIFF_BYTES = 64 * 1024
 CHUNK = 8 * 1024 * 1024
 DELIMITERS = (";", ",", "\t", "|")
 QUOTE = b'"'
+BLANK_LINE_BREAKS = (b"\n\n", b"\n\r\n")
+BLANK_LINE = re.compile(rb"\n(?=\r?\n)")  # the line break before an empty line
 
 
 class UnreadableFile(Exception):
@@ -61,6 +64,8 @@ class CsvSource:
     rejects: int = 0
     reject_newlines: bool = False  # a broken record has a quoted newline inside
     unclosed_lines: list[int] = field(default_factory=list)  # DuckDB lines of quotes never closed, blanked
+    has_blank_lines: bool = False  # empty lines in a file without quotes (see `blank_line_numbers`)
+    skipped: int = 0  # empty lines: neither read nor quarantined
 
     def read_csv(self, rejects: str = "csv_rejects", scans: str = "csv_reject_scans") -> str:
         """The reader over the file with the header we read ourselves (`auto_detect = false`).
@@ -92,8 +97,8 @@ def normalise_header(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
-    """(encoding, has_quotes) in one streaming pass, the encoding decided on the whole file.
+def scan_file(path: Path, encoding: str | None) -> tuple[str, bool, bool]:
+    """(encoding, has_quotes, has_blank_lines) in one streaming pass, the encoding decided on the whole file.
 
     UTF-8 when the file has at least as many valid multi-byte UTF-8 characters as bytes that do not decode, else
     Windows-1252. A UTF-8 file with one stray byte stays UTF-8 (DuckDB rejects that one line as
@@ -101,11 +106,15 @@ def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
     a Windows-1252 file's "ü" (one byte) never forms a valid UTF-8 sequence.
     """
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace") if encoding is None else None
-    has_quotes = False
+    has_quotes = has_blank = False
     valid = invalid = 0  # extra bytes of valid multi-byte characters; undecodable byte runs
+    tail = b""
     with path.open("rb") as fh:
         while chunk := fh.read(CHUNK):
             has_quotes = has_quotes or QUOTE in chunk
+            edge = tail + chunk[:2]
+            has_blank = has_blank or any(b in chunk or b in edge for b in BLANK_LINE_BREAKS)
+            tail = chunk[-2:]
             if decoder is not None and not (chunk.isascii() and not decoder.getstate()[0]):
                 decoded, genuine = decoder.decode(chunk), chunk.count(b"\xef\xbf\xbd")  # U+FFFD in the file
                 invalid += decoded.count("\ufffd") - genuine
@@ -117,7 +126,23 @@ def scan_file(path: Path, encoding: str | None) -> tuple[str, bool]:
         # On a tie UTF-8: its undecodable lines are quarantined (loud), while Windows-1252 would garble the valid
         # UTF-8 ones without a word.
         encoding = "utf-8" if invalid == 0 or 0 < invalid <= valid else "cp1252"
-    return encoding or "utf-8", has_quotes
+    return encoding or "utf-8", has_quotes, has_blank
+
+
+def blank_line_numbers(path: Path) -> list[int]:
+    """The physical lines that are empty, in a file without quotes (where no line break can be inside a value).
+
+    DuckDB's reader skips them silently, but counts them in its line numbers: `collect_rejects` adds them to the
+    rejected records (error type `BLANK LINE`, neither read nor quarantined), so that the records after them keep
+    their physical lines. A loop over the blank lines only; the file is searched by `re`.
+    """
+    data = path.read_bytes()
+    lines, line, at = [], 1, 0
+    for m in BLANK_LINE.finditer(data):
+        line += data.count(b"\n", at, m.start())
+        at = m.start()
+        lines.append(line + 1)
+    return lines
 
 
 def detect_encoding(path: Path) -> str:
@@ -166,7 +191,7 @@ def open_csv(con: duckdb.DuckDBPyConnection, path: Path, options: CsvOptions | N
     readable inside."""
     options = options or CsvOptions()
     try:
-        encoding, has_quotes = scan_file(path, options.encoding)
+        encoding, has_quotes, has_blank = scan_file(path, options.encoding)
         with path.open("rb") as fh:
             head = fh.readline()
             rest = fh.read(1)
@@ -183,7 +208,7 @@ def open_csv(con: duckdb.DuckDBPyConnection, path: Path, options: CsvOptions | N
         if not raw_columns:
             raise UnreadableFile(f"{path}: line 1 has no column names. Export it again with its header line.")
         source = CsvSource(path, readable, [normalise_header(c) for c in raw_columns], raw_columns, encoding,
-                           delimiter, has_quotes, Path(workdir))
+                           delimiter, has_quotes, Path(workdir), has_blank_lines=has_blank and not has_quotes)
         yield source
 
 
@@ -215,8 +240,12 @@ def collect_rejects(con: duckdb.DuckDBPyConnection, source: CsvSource) -> int:
         FROM csv_rejects ORDER BY line, {priority}"""
     )
     drop_rejects(con)
-    source.rejects, source.reject_newlines = con.execute(
-        f"SELECT count(*), coalesce(sum(nl), 0) > 0 FROM {source.rejects_table}").fetchone()
+    if source.has_blank_lines:
+        con.execute(f"INSERT INTO {source.rejects_table} SELECT unnest($lines), 'BLANK LINE', NULL, 0",
+                    {"lines": blank_line_numbers(source.readable)})
+    source.rejects, source.skipped, source.reject_newlines = con.execute(
+        f"""SELECT count(*) FILTER (error_type <> 'BLANK LINE'), count(*) FILTER (error_type = 'BLANK LINE'),
+                   coalesce(sum(nl), 0) > 0 FROM {source.rejects_table}""").fetchone()
     return source.rejects
 
 
@@ -270,7 +299,7 @@ def line_numbers(con: duckdb.DuckDBPyConnection, source: CsvSource, newlines: bo
     physical line too.
     """
     numbered = "SELECT row_number() OVER () - 1 AS _rec, * FROM stage"
-    if not newlines and not source.rejects:
+    if not newlines and not source.rejects and not source.skipped:
         return f"SELECT _rec, _rec + 2 AS _line, * EXCLUDE (_rec) FROM ({numbered})"
     rj = f"""SELECT q, max(j) AS n FROM (
                  SELECT line - row_number() OVER (ORDER BY line) + 1 AS q, row_number() OVER (ORDER BY line) AS j

@@ -213,7 +213,8 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, d
         con.execute(
             f"""INSERT INTO raw.quarantine
             SELECT $batch, $file, $hash, line, $rt, code, [code], 'line ' || line || ' ' || words, NULL, $now
-            FROM (SELECT line, {broken_record_reason(len(columns))} FROM {rejects_table})""",
+            FROM (SELECT line, {broken_record_reason(len(columns))} FROM {rejects_table}
+                  WHERE error_type <> 'BLANK LINE')""",
             lineage | {"rt": rt.name},
         )
 

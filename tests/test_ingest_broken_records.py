@@ -101,3 +101,15 @@ def test_windows_1252_file_is_still_read_as_windows_1252(db, tmp_path):
     assert (result.rows_loaded, result.rows_quarantined) == (2, 0)
     assert staff_names(db) == [("S7", "Jürgen Müßig"), ("S8", "Grün")]
     assert fetch(db, "SELECT encoding FROM raw.ingest_log WHERE source_file LIKE '%staff_x.csv'") == [("cp1252",)]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_blank_lines_keep_the_physical_lines_of_the_records_after_them(db, tmp_path, eol):
+    """Empty lines 2, 4 and 5 (and two at the end): the reader skips them, so the records on lines 3, 6, 7 and 8
+    were stored as lines 2, 3, 4 and 5. Line 7 is short (malformed), line 8 has a bad timestamp."""
+    lines = ["", good(3), "", "", good(6), "P7,C01,PAT-7,SUTURE", good(8).replace("2026-11-25 08:00", "nope 08:00"),
+             "", ""]
+    result = ingest_text(db, tmp_path, "procedures_x.csv", PROC_HEADER.replace("\n", eol) + eol.join(lines) + eol)
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 2, 2)
+    assert loaded_lines(db) == [3, 6]
+    assert [(line, code) for line, code, *_ in quarantined(db)] == [(7, "malformed_row"), (8, "bad_timestamp")]
