@@ -2,7 +2,8 @@
 in the warehouse, the serving copy, the logs or the console.
 
 The run is the real one: `backoffice ingest` and `backoffice build` (dbt build, publish) as subprocesses over
-tests/fixtures/malformed_csv (see its README) plus a generated file with a 2.5 MB line. Then every column of every
+tests/fixtures/malformed_csv (see its README) plus a generated file with a 2.5 MB line, a 100,000-character patient
+id, a NUL byte in a patient id and a row with 10,000 extra fields. Then every column of every
 table and view of the warehouse and of the serving copy (each row cast to text), dbt's log files and the captured
 console output are searched, case-insensitively, for each identifier value. Each value is first checked to be in
 the source files, so the scan looks for something that was really there.
@@ -62,7 +63,10 @@ def scanned(tmp_path_factory):
         "specimen_id,clinic_id,patient_id,test_code,priority,collected_at,resulted_at,performing_site,status\n"
         "L7,C01,PAT-SECRET-0020,78012-2,routine,2026-11-23 08:00,2026-11-23 08:20,in_house,final\n"
         f"L8,C01,{long_id},78012-2,routine,2026-11-23 08:00,2026-11-23 08:20,in_house,final\n"
-        "L9,C01,PAT-SECRET-0021,78012-2,routine,2026-11-23 09:00,2026-11-23 09:20,in_house,final\n")
+        "L9,C01,PAT-SECRET-0021,78012-2,routine,2026-11-23 09:00,2026-11-23 09:20,in_house,final\n"
+        f"L10,C01,LONGPATIENT-{'6' * 100_000},78012-2,routine,2026-11-23 09:00,2026-11-23 09:20,in_house,final\n"
+        "L11,C01,PAT-SECRET-0022\x00Jürgen,78012-2,routine,2026-11-23 09:00,2026-11-23 09:20,in_house,final\n"
+        f"L12,C01,PAT-SECRET-0023,78012-2,routine,2026-11-23 09:00,2026-11-23 09:20,in_house,final{',x' * 10_000}\n")
     env = os.environ | {"BACKOFFICE_DB": str(root / "warehouse.duckdb"), "BACKOFFICE_SECRET": TEST_KEY.hex(),
                         "BACKOFFICE_SERVING_DIR": str(root / "serving")}
     ingest = run(["ingest", str(source)], env)
