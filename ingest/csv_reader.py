@@ -32,7 +32,6 @@ import duckdb
 
 from ingest.validate import Relation
 
-SNIFF_BYTES = 64 * 1024
 CHUNK = 8 * 1024 * 1024
 DELIMITERS = (";", ",", "\t", "|")
 QUOTE = b'"'
@@ -60,7 +59,7 @@ class CsvSource:
     delimiter: str
     has_quotes: bool  # only then can a record span lines
     workdir: Path | None = None  # where a transcoded or repaired copy lives while the file is loaded
-    rejects_table: str = "csv_broken"  # temp table (line, csv_line, error_type, nl) of structurally broken lines
+    rejects_table: str = "csv_broken"  # temp table (line, error_type, pos, nl) of structurally broken records
     rejects: int = 0
     reject_newlines: bool = False  # a broken record has a quoted newline inside
     unclosed_lines: list[int] = field(default_factory=list)  # DuckDB lines of quotes never closed, blanked

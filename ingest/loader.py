@@ -315,7 +315,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     build_tz_days(con, rt)
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
         con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)))
-    result.warnings += _dst_warnings(con, rt, lineage)
+    if result.rows_flagged:  # DST flags are among the flagged rows: no scan for a file without any
+        result.warnings += _dst_warnings(con, rt, lineage)
     rejects_table = src.csv.rejects_table if src.csv else None
     _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns)
     _drop_temp(con, rejects_table)
