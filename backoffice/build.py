@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from backoffice.file_modes import make_private, private_umask
 from backoffice.settings import REPO_ROOT
 
 # Days of the large tables a daily run's generic data tests look at (macro recent_days_filter): at least the
@@ -26,9 +27,11 @@ def dbt(args: list[str], db_path: Path) -> None:
 
     os.environ["BACKOFFICE_DB"] = str(db_path)
     project = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
+    private_umask()  # the warehouse's WAL and dbt's log: 0600 (backoffice.file_modes)
     try:
         result = dbtRunner().invoke([*args, *project])
     finally:
+        make_private(*(REPO_ROOT / "logs").glob("*.log"))
         # dbt-duckdb keeps its connection open in-process (dbt-duckdb #616); release the file for others.
         from dbt.adapters.duckdb.connections import DuckDBConnectionManager
 

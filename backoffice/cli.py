@@ -16,6 +16,7 @@ from rich.table import Table
 from backoffice import freshness, settings
 from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed, daily_build
 from backoffice.build import build as dbt_build
+from backoffice.file_modes import private_umask
 from backoffice.publish import publish
 from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
 from ingest.csv_reader import CsvOptions
@@ -28,6 +29,12 @@ app = typer.Typer(help="Clinic back-office analytics: ingest exports, build the 
 # Piped or logged output gets a width that fits the ingest summary instead of rich's 80-column default.
 console = Console(width=None if sys.stdout.isatty() else 170)
 app.add_typer(users_app, name="users")
+
+
+@app.callback()
+def _private_files() -> None:
+    """Every file a command creates (warehouse, serving copy, logs, reports) is the owner's alone: 0600."""
+    private_umask()
 
 
 def default_source_dir() -> Path:

@@ -16,11 +16,15 @@ from pathlib import Path
 
 import duckdb
 
+from backoffice.file_modes import make_private, private_umask
+
 POINTER = "CURRENT"
 KEEP = 3
 
 
 def publish(warehouse: Path, serving_dir: Path) -> Path:
+    """Copy the warehouse to a new serving file (0600, like the warehouse) and point CURRENT at it."""
+    private_umask()
     serving_dir.mkdir(parents=True, exist_ok=True)
     with duckdb.connect(str(warehouse)) as con:
         con.execute("CHECKPOINT")
@@ -28,6 +32,7 @@ def publish(warehouse: Path, serving_dir: Path) -> Path:
     target = serving_dir / f"warehouse-{stamp}.duckdb"
     partial = target.with_suffix(".partial")
     shutil.copyfile(warehouse, partial)
+    make_private(partial)  # copyfile keeps an existing file's mode
     os.replace(partial, target)
     pointer_tmp = serving_dir / (POINTER + ".tmp")
     pointer_tmp.write_text(target.name + "\n")

@@ -21,6 +21,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backoffice import settings
+from backoffice.file_modes import make_private, private_umask
 from backoffice.publish import current_serving_file
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -252,8 +253,10 @@ def write_report(clinic: str, period: str, out: Path | None = None, database: Pa
     finally:
         con.close()
     out = out or settings.data_dir() / "reports" / f"audit-{clinic}-{period}.html"
+    private_umask()  # the report lists pseudonymous patients: 0600 like the warehouse
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".partial")
     tmp.write_text(render(report), encoding="utf-8")
+    make_private(tmp)
     tmp.replace(out)
     return out

@@ -26,6 +26,11 @@ class Kind(StrEnum):
     ENUM = "enum"
 
 
+# Default maximum length per kind of free-text column (ids: HL7 v2 CX.1 allows 15 characters, FHIR ids 64;
+# a generous margin for practice software). Other kinds are bounded by their format.
+MAX_LENGTH: dict[Kind, int] = {Kind.ID: 128, Kind.PATIENT_ID: 128, Kind.TEXT: 1000}
+
+
 @dataclass(frozen=True)
 class Column:
     name: str
@@ -33,6 +38,12 @@ class Column:
     required: bool = False
     allowed: tuple[str, ...] = ()
     wildcard: str | None = None  # a value allowed beside the normal ones (room_schedule.room_id = '*')
+    max_length: int | None = None  # characters; None = the kind's default (MAX_LENGTH)
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters a value may have: a longer id or text is a run-together export, not a value."""
+        return self.max_length or MAX_LENGTH.get(self.kind)
 
 
 @dataclass(frozen=True)
@@ -343,6 +354,15 @@ IDENTIFIER_COLUMN_HINTS: tuple[str, ...] = (
     "versicherung",
     "ssn",
     "mrn",
+    # German practice software and short forms (issue 13): Krankenversichertennummer, Geburtsdatum, Telefon,
+    # Versichertennummer, and a bare "patient" column.
+    "kvnr",
+    "geb",
+    "tel",
+    "versichert",
+    "patient",
+    "handy",
+    "plz",
 )
 
 

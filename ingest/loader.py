@@ -19,7 +19,15 @@ import duckdb
 
 from ingest import parse_sql as p
 from ingest.contract import IDENTIFIER_COLUMN_HINTS, RECORD_TYPES, Kind, RecordType, record_type_for_filename
-from ingest.csv_reader import CsvOptions, CsvSource, UnreadableFile, collect_rejects, line_numbers, open_csv
+from ingest.csv_reader import (
+    CsvOptions,
+    CsvSource,
+    UnreadableFile,
+    blank_unclosed_quotes,
+    collect_rejects,
+    line_numbers,
+    open_csv,
+)
 from ingest.identifier_mask import mask_path
 from ingest.message_flags import flag_message_rows
 from ingest.message_rows import FileFacts
@@ -32,6 +40,7 @@ from ingest.validate import (
     find_duplicate_keys,
     loaded_rows_sql,
     raw_text_sql,
+    sql_str,
     summarise_stage,
 )
 from ingest.warehouse import column_definitions
@@ -73,23 +82,38 @@ def looks_like_identifier(column: str) -> bool:
     return any(hint in column for hint in IDENTIFIER_COLUMN_HINTS)
 
 
+# How many column names one warning lists; a file with 10,000 extra columns gets one line, not 10,000.
+NAMED_EXTRAS = 5
+
+
+def _named(columns: list[str]) -> str:
+    more = len(columns) - NAMED_EXTRAS
+    return ", ".join(f"'{c}'" for c in columns[:NAMED_EXTRAS]) + (f" and {more:,} more" if more > 0 else "")
+
+
 def _source_columns(rt: RecordType, columns: list[str], raw_columns: list[str], path: Path) -> tuple[
     dict[str, str], list[str]
 ]:
-    """Contract column -> its column in the source (first of the same normalised name), and the warnings."""
-    warnings = []
+    """Contract column -> its column in the source (first of the same normalised name), and the warnings: one
+    for the columns that look like patient identifiers, one for the other extras, each naming a few."""
     contract = set(rt.column_names)
     extras = [c for c in columns if c not in contract and c != "_line"]
-    for c in extras:
-        if looks_like_identifier(c):
-            warnings.append(f"column '{c}' looks like a direct patient identifier: dropped, never stored")
-        else:
-            warnings.append(f"column '{c}' is not in the {rt.name} contract: ignored")
+    identifiers = [c for c in extras if looks_like_identifier(c)]
+    ignored = [c for c in extras if not looks_like_identifier(c)]
+    warnings = []
+    if identifiers:
+        warnings.append(f"{len(identifiers):,} column(s) look like direct patient identifiers, dropped and never "
+                        f"stored: {_named(identifiers)}")
+    if ignored:
+        warnings.append(f"{len(ignored):,} column(s) not in the {rt.name} contract, ignored: {_named(ignored)}")
     missing_required = [c.name for c in rt.columns if c.required and c.name not in columns]
     if missing_required:
+        # Only contract names are shown: a file without a header has patient data on line 1.
+        found = [c for c in columns if c in contract]
         raise UnreadableFile(
-            f"{path}: required column(s) {', '.join(missing_required)} missing from the header "
-            f"(found: {', '.join(columns)}). Add them to the export, or check that the file is a {rt.name} file."
+            f"{path}: required column(s) {', '.join(missing_required)} missing from the header on line 1 "
+            f"({len(columns)} column(s), of the contract: {', '.join(found) or 'none'}). Add them to the export, "
+            f"or check that the file is a {rt.name} file with a header line."
         )
     present: dict[str, str] = {}
     for name, raw in zip(columns, raw_columns, strict=True):
@@ -180,8 +204,33 @@ def _quarantine_less_complete(con: duckdb.DuckDBPyConnection, rt: RecordType, li
     return stale
 
 
+# DuckDB's error type of a broken record -> (reason code, the reason in words after "line N").
+BROKEN_RECORDS = {
+    "INVALID ENCODING": ("invalid_encoding", "has bytes that are not UTF-8, though the rest of the file is: type its "
+                         "special characters (ä, ö, ü, ß) again in the source system and export the file as UTF-8"),
+    "UNCLOSED QUOTE": ("unclosed_quote", "opens a quote (\") that is never closed: close or remove it in the source "
+                       "system and export again (the lines after it were read on their own)"),
+    "UNQUOTED VALUE": ("unclosed_quote", "has a quote (\") in the middle of a field or one that is never closed: "
+                       "remove it in the source system and export again"),
+    "LINE SIZE OVER MAXIMUM": ("line_too_long", "is longer than the 2,000,000 bytes a record may have: check the "
+                               "export for a missing line break"),
+    "TOO MANY COLUMNS": ("malformed_row", "has more fields than the header's {fields}: check for an unquoted "
+                         "delimiter, or a delimiter other than the header's"),
+}
+MALFORMED = ("malformed_row", "has fewer fields than the header's {fields}: check for a cut-off line, or a "
+             "delimiter other than the header's")
+
+
+def broken_record_reason(fields: int) -> str:
+    """SQL for `code` and `words` of a broken record from its `error_type` (never from its text)."""
+    def case(i: int) -> str:
+        whens = " ".join(f"WHEN '{t}' THEN {sql_str(r[i].format(fields=fields))}" for t, r in BROKEN_RECORDS.items())
+        return f"CASE error_type {whens} ELSE {sql_str(MALFORMED[i].format(fields=fields))} END"
+    return f"{case(0)} AS code, {case(1)} AS words"
+
+
 def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, dups: int, raw_again: str | None,
-                rejects_table: str | None, columns: list[str], delimiter: str) -> None:
+                rejects_table: str | None, columns: list[str]) -> None:
     rows = "SELECT _line, _reasons AS reasons, _raw_text AS raw_text FROM checked WHERE _reasons IS NOT NULL"
     if dups:
         # Rows quarantined as earlier duplicates were valid when staged: their masked text is read again.
@@ -201,17 +250,14 @@ def _quarantine(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict, d
         lineage | {"rt": rt.name},
     )
     if rejects_table:
-        patient_positions = [i + 1 for i, c in enumerate(columns) if c in rt.column_names
-                             and rt.column(c).kind is Kind.PATIENT_ID or looks_like_identifier(c)]
+        # A record that does not split into the header's fields keeps no text: its fields may have shifted, so
+        # masking by position cannot find the patient identifiers. File, line, reason and file hash find it.
         con.execute(
             f"""INSERT INTO raw.quarantine
-            SELECT $batch, $file, $hash, line, $rt, 'malformed_row', ['malformed_row'],
-                   'line ' || line || ' does not have the header''s ' || {len(columns)} || ' fields ('
-                   || error_message || '): check for an unquoted delimiter or a cut-off line',
-                   array_to_string(list_transform(string_split(csv_line, $delim),
-                       lambda x, i: CASE WHEN list_contains($masked, i) THEN '***' ELSE x END), $delim), $now
-            FROM {rejects_table}""",
-            lineage | {"rt": rt.name, "delim": delimiter, "masked": patient_positions},
+            SELECT $batch, $file, $hash, line, $rt, code, [code], 'line ' || line || ' ' || words, NULL, $now
+            FROM (SELECT line, {broken_record_reason(len(columns))} FROM {rejects_table}
+                  WHERE error_type <> 'BLANK LINE')""",
+            lineage | {"rt": rt.name},
         )
 
 
@@ -254,6 +300,9 @@ def _set_flagged(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: di
                                           "hash": lineage["hash"], "rt": result.record_type})
 
 
+# Each pass re-reads the file; a file with more unclosed quotes than this keeps the rest as one rejected record.
+MAX_UNCLOSED_QUOTE_PASSES = 20
+
 TEMP_OBJECTS = ("VIEW checked", "TABLE stage", "TABLE stage_lines", "TABLE stage_raw", "TABLE dup_lines",
                 "TABLE stage_stats", "TABLE tz_days", "TABLE ok", "TABLE new_rows")
 
@@ -275,11 +324,15 @@ def _stage(con: duckdb.DuckDBPyConnection, rt: RecordType, src: SourceTable, pre
         con.execute("CREATE OR REPLACE TEMP VIEW checked AS SELECT row_number() OVER () - 1 AS _rec, * FROM stage")
         return rel, 0
     rel = src.csv.relation(present)
-    try:
-        build_stage(con, rt, rel, names, src.delimiter)
-    except duckdb.Error as exc:
-        raise src.csv.unreadable(exc) from exc
-    rejects = collect_rejects(con, src.csv)
+    for _ in range(MAX_UNCLOSED_QUOTE_PASSES):
+        try:
+            build_stage(con, rt, rel, names, src.delimiter)
+        except duckdb.Error as exc:
+            raise src.csv.unreadable(exc) from exc
+        rejects = collect_rejects(con, src.csv)
+        if not blank_unclosed_quotes(con, src.csv):
+            break
+        rel = src.csv.relation(present)  # read the copy with the unclosed quotes blanked
     newlines = rel.count_newlines and con.execute("SELECT coalesce(max(_nl), 0) > 0 FROM stage").fetchone()[0]
     con.execute(f"CREATE OR REPLACE TEMP VIEW checked AS {line_numbers(con, src.csv, newlines)}")
     return rel, rejects
@@ -313,8 +366,10 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     build_tz_days(con, rt)
     result.rows_new, result.rows_unchanged, result.rows_superseded, result.rows_flagged = _merge(
         con, rt, lineage, loaded_rows_sql(rt, ticked, dups, _row_hash_sql(rt)), src.format in MESSAGE_READERS)
+    if result.rows_flagged:  # DST flags are among the flagged rows: no scan for a file without any
+        result.warnings += _dst_warnings(con, rt, lineage)
     rejects_table = src.csv.rejects_table if src.csv else None
-    _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns, src.delimiter)
+    _quarantine(con, rt, lineage, dups, "stage_raw" if dups else None, rejects_table, src.columns)
     _drop_temp(con, rejects_table)
     result.rows_loaded = result.rows_new + result.rows_unchanged
     result.top_reasons = con.execute(
@@ -328,6 +383,28 @@ def _load_one(con: duckdb.DuckDBPyConnection, src: SourceTable, path: Path, line
     if result.rows_read != result.rows_loaded + result.rows_quarantined:
         raise AssertionError(f"{path}: reconciliation failed: {result}")
     return result
+
+
+# Which rule the load applied to a DST flag, for the warning that counts them (see parse_sql.dst_flag).
+DST_RULES = {
+    p.NONEXISTENT_LOCAL_TIME: "have a local time that does not exist (the hour skipped when the clocks go forward): "
+                              "stored moved forward by the gap (02:30 -> 03:30 summer time)",
+    p.AMBIGUOUS_LOCAL_TIME: "have a local time that happens twice (the hour repeated when the clocks go back): "
+                            "stored as its second, standard-time occurrence",
+}
+
+
+def _dst_warnings(con: duckdb.DuckDBPyConnection, rt: RecordType, lineage: dict) -> list[str]:
+    """One warning per DST flag the file's new rows carry: how many, which rule was applied, how to avoid it."""
+    if not any(c.kind is Kind.TIMESTAMP for c in rt.columns):
+        return []
+    counts = con.execute(
+        f"SELECT {', '.join(f'count(*) FILTER (list_contains(_flags, {sql_str(f)}))' for f in DST_RULES)} "
+        f"FROM raw.{p.q(rt.name)} WHERE _batch_id = $batch AND _file_hash = $hash",
+        {"batch": lineage["batch"], "hash": lineage["hash"]}).fetchone()
+    return [f"{n:,} row(s) {rule}; loaded, flagged {flag} and left out of the statistics. Export times with their "
+            "UTC offset (2026-10-25T02:30+02:00) to make them exact"
+            for (flag, rule), n in zip(DST_RULES.items(), counts, strict=True) if n]
 
 
 def _log(con: duckdb.DuckDBPyConnection, result: FileResult, lineage: dict, fmt: str, encoding: str | None,

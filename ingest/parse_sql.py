@@ -70,9 +70,25 @@ def text(raw_sql: str) -> str:
     return f"nullif(trim({raw_sql}), '')"
 
 
+# Years a date may have. Two-digit years parsed by %Y land in year 0026; placeholders such as 0001-01-01 or
+# 9999-12-31 and 1899 (Excel's day zero) are no real event; MIMIC's shifted dates reach 2202.
+YEAR_MIN, YEAR_MAX = 1900, 2300
+
+
 def sane_year(expr: str) -> str:
-    # Two-digit years parsed by %Y land in year 0026; MIMIC's shifted dates reach 2202. `expr` is a name.
-    return f"CASE WHEN year({expr}) BETWEEN 1900 AND 2300 THEN {expr} END"
+    """`expr` (a name) when its year is in YEAR_MIN..YEAR_MAX, else NULL."""
+    return f"CASE WHEN year({expr}) BETWEEN {YEAR_MIN} AND {YEAR_MAX} THEN {expr} END"
+
+
+def parses_in_any_year(kind: Kind, col: str) -> str | None:
+    """SQL over the staged names: the text is a date (with a time of day) whatever its year; None for other kinds.
+
+    Tells "out of range" (9999-11-23 08:00) from "not a date" (2026-13-45) in the quarantine reason."""
+    if kind is Kind.TIMESTAMP:
+        return f"({ref('nv', col)} IS NOT NULL OR {ref('wz', col)} IS NOT NULL)"
+    if kind is Kind.DATE:
+        return f"{ref('dv', col)} IS NOT NULL"
+    return None
 
 
 def naive_timestamp(stage: Stage, col: str) -> str:
@@ -130,6 +146,30 @@ def timestamp_utc(col: str, row: str, day: str) -> tuple[str, str]:
     local = (f"CASE WHEN {z} IS NOT NULL THEN timezone({tz}, {z}) WHEN {day}.off_us IS NOT NULL THEN {n} "
              f"ELSE timezone({tz}, timezone({tz}, {n})) END")
     return utc, local
+
+
+NONEXISTENT_LOCAL_TIME = "nonexistent_local_time"
+AMBIGUOUS_LOCAL_TIME = "ambiguous_local_time"
+DST_FLAGS = (NONEXISTENT_LOCAL_TIME, AMBIGUOUS_LOCAL_TIME)
+
+
+def dst_flag(col: str, row: str, day: str) -> str:
+    """The DST flag of a staged wall-clock time (NULL when the time is unambiguous), as `timestamp_utc` reads it.
+
+    A time in the spring-forward gap does not exist (2026-03-29 02:30 Europe/Berlin): ICU moves it forward by the
+    gap, so its round trip through the time zone comes back different. A time in the repeated autumn hour
+    (2026-10-25 02:30) exists twice: the instant ICU chose, an hour earlier or later, shows the same wall-clock
+    time. Both are loaded with the flag and left out of the statistics, since the interval they give is a guess
+    (tz database DST rules; RFC 9557 / ISO 8601 offsets make them exact). Text with an offset is never
+    flagged, nor a time on a day without an offset change (`{day}.off_us` known: see `TZ_DAYS`). One-hour
+    changes only (Lord Howe's 30 minutes is not checked).
+    """
+    n, z, tz = f"{row}.{ref('n', col)}", f"{row}.{ref('z', col)}", f"{row}._tz"
+    instant = f"timezone({tz}, {n})"
+    return (f"CASE WHEN {z} IS NULL AND {n} IS NOT NULL AND {tz} IS NOT NULL AND {day}.off_us IS NULL THEN "
+            f"CASE WHEN timezone({tz}, {instant}) <> {n} THEN '{NONEXISTENT_LOCAL_TIME}' "
+            f"WHEN timezone({tz}, {instant} - INTERVAL 1 HOUR) = {n} OR timezone({tz}, {instant} + INTERVAL 1 HOUR) "
+            f"= {n} THEN '{AMBIGUOUS_LOCAL_TIME}' END END")
 
 
 # One row per (time zone, local date) on which the UTC offset is the same all day and half a day either side,

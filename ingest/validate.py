@@ -25,6 +25,8 @@ from ingest.pseudonymise import hmac_sql
 
 MASK = "***"
 
+OUT_OF_RANGE = (f" is out of range: a year from {p.YEAR_MIN} to {p.YEAR_MAX} is allowed (a two-digit year reads as "
+                "year 00xx: write the year with four digits)")
 EXPECTED_FORMAT = {
     Kind.TIMESTAMP: "a date with a time of day such as 2026-11-25 14:05 or 25.11.2026 14:05",
     Kind.DATE: "a date such as 2026-11-25 or 25.11.2026",
@@ -47,43 +49,77 @@ class Relation:
     params: dict | None = None
 
 
-def _sql_str(s: str) -> str:
+def sql_str(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
 def _reason(code: str, message_sql: str) -> str:
-    return f"{{'code': {_sql_str(code)}, 'message': {message_sql}}}"
+    return f"{{'code': {sql_str(code)}, 'message': {message_sql}}}"
+
+
+# Control characters no export should carry in a value: NUL and the other C0 codes and DEL, except tab and line
+# breaks, which a quoted field may hold (a multi-line comment).
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+SHOWN_CHARACTERS = 60  # a value quoted in a reason is cut here
+RAW_FIELD_CHARACTERS = 100  # a field of a quarantined row's text, of a kind without a length limit, is cut here
+
+
+def _shown(t: str) -> str:
+    """A value as a reason quotes it: without quotes or control characters, at most SHOWN_CHARACTERS long."""
+    return f"left(regexp_replace(replace({t}, chr(39), ''), '{CONTROL}', '?', 'g'), {SHOWN_CHARACTERS})"
+
+
+def _quoted(col: Column, t: str) -> str:
+    return f"{sql_str(col.name + ' ')} || chr(39) || {_shown(t)} || chr(39)"
 
 
 def _cell_checks(col: Column, value: str, parses: str) -> list[tuple[str, str]]:
-    """(condition, reason struct) pairs for one column."""
+    """(condition, reason struct) pairs for one column. Ids and text are never quoted, only their length."""
     t = p.ref("txt", col.name)
     checks = []
     if col.required:
-        msg = _sql_str(f"required column '{col.name}' is empty: fill it in the source system and export again")
+        msg = sql_str(f"required column '{col.name}' is empty: fill it in the source system and export again")
         checks.append((f"{t} IS NULL", _reason("missing_required", msg)))
     if col.kind in EXPECTED_FORMAT:
-        shown = f"replace({t}, '''', '')"
-        msg = (
-            f"{_sql_str(col.name + ' ')} || '''' || {shown} || '''' || "
-            f"{_sql_str(' is not ' + EXPECTED_FORMAT[col.kind])}"
-        )
-        checks.append((f"{t} IS NOT NULL AND NOT ({parses})", _reason("bad_" + col.kind.value, msg)))
+        any_year = p.parses_in_any_year(col.kind, col.name)
+        bad = f"{t} IS NOT NULL AND NOT ({parses})"
+        msg = f"{_quoted(col, t)} || {sql_str(' is not ' + EXPECTED_FORMAT[col.kind])}"
+        checks.append((bad + (f" AND NOT {any_year}" if any_year else ""), _reason("bad_" + col.kind.value, msg)))
+        if any_year:
+            msg = f"{_quoted(col, t)} || {sql_str(OUT_OF_RANGE)}"
+            checks.append((f"{bad} AND {any_year}", _reason("out_of_range", msg)))
     if col.kind is Kind.ENUM:
         allowed = ", ".join(col.allowed)
-        msg = f"{_sql_str(col.name + ' ')} || '''' || {t} || '''' || {_sql_str(' is not one of: ' + allowed)}"
-        wildcard = f" AND {t} <> {_sql_str(col.wildcard)}" if col.wildcard else ""
+        msg = f"{_quoted(col, t)} || {sql_str(' is not one of: ' + allowed)}"
+        wildcard = f" AND {t} <> {sql_str(col.wildcard)}" if col.wildcard else ""
         checks.append((f"{t} IS NOT NULL AND ({value}) IS NULL{wildcard}", _reason("bad_enum", msg)))
+    if col.length_limit:
+        checks += _text_checks(col, t, col.length_limit)
     return checks
 
 
+def _text_checks(col: Column, t: str, limit: int) -> list[tuple[str, str]]:
+    """An id or text longer than the contract allows, or with a control character: refused with a reason."""
+    too_long = (f"{sql_str(col.name + ' is ')} || length({t}) || {sql_str(' characters long; at most ')} || "
+                f"{sql_str(f'{limit:,}')} || {sql_str(' are allowed: check the export for fields run together')}")
+    code_point = f"printf('U+%04X', unicode(regexp_extract({t}, '{CONTROL}')))"
+    has_control = (f"{sql_str(col.name + ' contains the control character ')} || {code_point} || "
+                   f"{sql_str(', which no value may have: remove it in the source system and export again')}")
+    return [(f"length({t}) > {limit}", _reason("too_long", too_long)),
+            (f"regexp_matches({t}, '{CONTROL}')", _reason("control_character", has_control))]
+
+
 def raw_text_sql(rt: RecordType, present: list[str], delimiter: str) -> str:
-    """The input row as text, patient identifiers masked (over the staging names `raw:<col>`)."""
+    """The input row as text, patient identifiers masked (over the staging names `raw:<col>`); each field without
+    control characters and cut at its column's length limit (RAW_FIELD_CHARACTERS for the others), so a NUL byte
+    or a 100,000-character value is not stored in the quarantine either."""
     parts = []
     for name in present:
         col = rt.column(name)
-        parts.append(_sql_str(MASK) if col.kind is Kind.PATIENT_ID else f"coalesce({p.ref('raw', name)}, '')")
-    return f"concat_ws({_sql_str(delimiter)}, {', '.join(parts)})"
+        field = f"left(regexp_replace(coalesce({p.ref('raw', name)}, ''), '{CONTROL}', '?', 'g'), " \
+                f"{col.length_limit or RAW_FIELD_CHARACTERS})"
+        parts.append(sql_str(MASK) if col.kind is Kind.PATIENT_ID else field)
+    return f"concat_ws({sql_str(delimiter)}, {', '.join(parts)})"
 
 
 def _first_layer(stage: p.Stage, rt: RecordType, rel: Relation) -> None:
@@ -208,13 +244,14 @@ def duplicate_reason_sql(rt: RecordType, alias: str) -> str:
 
 
 def _flag_list(conds: list[tuple[str, str]]) -> str:
-    listed = ", ".join(f"CASE WHEN {c} THEN {_sql_str(f)} END" for c, f in conds)
+    listed = ", ".join(f"CASE WHEN {c} THEN {sql_str(f)} END" for c, f in conds)
     return f"list_filter([{listed}]::VARCHAR[], lambda x: x IS NOT NULL)"
 
 
 def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, row_hash: str) -> str:
     """The rows to load from view `checked`: valid, not an earlier duplicate, with typed timestamps (UTC and
-    local, via `tz_days`), booleans, `_flags` (impossible timelines, then unknown references) and `_row_hash`."""
+    local, via `tz_days`), booleans, `_flags` (impossible timelines, DST guesses (`parse_sql.dst_flag`), then
+    unknown references) and `_row_hash`."""
     joins, conds, inner = [], [], []
     for col in rt.columns:
         if col.kind is Kind.TIMESTAMP:
@@ -222,7 +259,8 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
             on = f"{day}.tz = c._tz AND {day}.day = CAST(c.{p.ref('n', col.name)} AS DATE)"
             joins.append(f"LEFT JOIN tz_days {day} ON {on}")
             utc, local = p.timestamp_utc(col.name, "c", day)
-            inner += [f"{utc} AS {p.ref('utc', col.name)}", f"{local} AS {p.ref('local', col.name)}"]
+            inner += [f"{utc} AS {p.ref('utc', col.name)}", f"{local} AS {p.ref('local', col.name)}",
+                      f"{p.dst_flag(col.name, 'c', day)} AS {p.ref('dst', col.name)}"]
         elif col.kind is Kind.BOOLEAN:
             inner.append(f"{p.fill_ticked_blank(f'c.{p.q(col.name)}', ticked.get(col.name))} AS {p.q(col.name)}")
         else:
@@ -243,16 +281,22 @@ def loaded_rows_sql(rt: RecordType, ticked: dict[str, bool | None], dups: int, r
         if col.kind is Kind.TIMESTAMP:
             utc = p.ref("utc", col.name)
             values += [f"{p.sane_year(utc)} AS {p.q(col.name)}",
-                       f"CASE WHEN year({utc}) BETWEEN 1900 AND 2300 THEN {p.ref('local', col.name)} END "
+                       f"CASE WHEN {p.sane_year(utc)} IS NOT NULL THEN {p.ref('local', col.name)} END "
                        f"AS {p.q(col.name + '_local')}"]
         else:
             values.append(p.q(col.name))
-    timeline = [(f"{p.q(later)} < {p.q(earlier)}", flag) for earlier, later, flag in rt.timeline]
-    # Flags in order: impossible timelines, then unknown references; the list is built only for flagged rows.
+    # An order of two times is only checked when neither is a DST guess (its flag says why the row is out).
+    timeline = [(f"{p.q(later)} < {p.q(earlier)} AND {p.ref('dst', earlier)} IS NULL AND {p.ref('dst', later)} IS NULL",
+                 flag) for earlier, later, flag in rt.timeline]
+    stamps = [c.name for c in rt.columns if c.kind is Kind.TIMESTAMP]
+    dst = [(" OR ".join(f"{p.ref('dst', c)} = '{flag}'" for c in stamps), flag) for flag in p.DST_FLAGS] \
+        if stamps else []
+    values += [p.ref("dst", c) for c in stamps]
+    # Flags in order: impossible timelines, DST guesses, unknown references; the list is built only for flagged rows.
     flags = "[]::VARCHAR[]"
-    if timeline or conds:
-        any_flag = " OR ".join(f"({c})" for c, _ in timeline + conds)
-        flags = f"CASE WHEN {any_flag} THEN {_flag_list(timeline + conds)} ELSE []::VARCHAR[] END"
+    if timeline or dst or conds:
+        any_flag = " OR ".join(f"({c})" for c, _ in timeline + dst + conds)
+        flags = f"CASE WHEN {any_flag} THEN {_flag_list(timeline + dst + conds)} ELSE []::VARCHAR[] END"
     names = [p.q(c.name) for c in rt.columns] + [p.q(c.name + "_local") for c in rt.columns
                                                   if c.kind is Kind.TIMESTAMP]
     unknown = [c for c, _ in conds]

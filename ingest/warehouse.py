@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from backoffice.file_modes import make_private, private_umask
 from ingest.contract import RECORD_TYPES, Kind, RecordType
 from ingest.parse_sql import SQL_TYPES, q
 
@@ -79,8 +80,12 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; a writer creates it (and its WAL and spill files) 0600 (`backoffice.file_modes`)."""
     if not read_only:
+        private_umask()
         path.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(path), read_only=read_only)
+    if not read_only:
+        make_private(path)
     con.execute("SET TimeZone = 'UTC'")  # now() and TIMESTAMPTZ casts in UTC, whatever the machine's zone
     return con

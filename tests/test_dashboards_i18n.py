@@ -14,6 +14,8 @@ from backoffice.users import ROLES
 from dashboards import i18n, ui
 from dashboards.registry import PAGES
 from ingest.contract import RECORD_TYPES, Kind
+from ingest.loader import BROKEN_RECORDS
+from ingest.parse_sql import DST_FLAGS
 
 DASHBOARDS = Path(i18n.__file__).parent
 CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
@@ -41,9 +43,11 @@ CODED = {  # t(f"<prefix>{code}") calls: every code a page can pass
     "record_type_": list(RECORD_TYPES),
     "flag_": sorted({flag for rt in RECORD_TYPES.values() for _, _, flag in rt.timeline}
                     | {f"unknown_{ref.rstrip('s')}" for rt in RECORD_TYPES.values()
-                       for ref, _ in rt.references.values()}),
+                       for ref, _ in rt.references.values()} | set(DST_FLAGS)),
     "qreason_": ["missing_required", "bad_enum", "bad_timezone", "unknown_clinic", "duplicate_key_in_file",
-                 *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,))],
+                 *(f"bad_{kind.value}" for kind in Kind if kind not in (Kind.ENUM,)),
+                 *sorted({code for code, _ in BROKEN_RECORDS.values()}), "out_of_range", "too_long",
+                 "control_character"],
 }
 # Codes of the message ingest (HL7 v2 / FHIR, issue 12): ingest-log record types and statuses, quarantine reasons,
 # row flags.

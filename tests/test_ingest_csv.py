@@ -67,7 +67,10 @@ def test_reason_code_quarantines_row_and_reconciles(db, tmp_path, row, code, wor
         db, "SELECT source_line, reason_code, reason, raw_text FROM raw.quarantine")
     assert (line, reason_code) == (2, code)
     assert words in reason
-    assert "PAT-1" not in raw_text and "***" in raw_text
+    if code == "malformed_row":  # fields may have shifted: no text is kept at all (issue 13, privacy)
+        assert raw_text is None
+    else:
+        assert "PAT-1" not in raw_text and "***" in raw_text
     [(read, loaded, quarantined)] = fetch(
         db, "SELECT rows_read, rows_loaded, rows_quarantined FROM raw.ingest_log WHERE record_type = 'procedures'")
     assert read == loaded + quarantined == 2

@@ -4,11 +4,13 @@ The dbt unit tests feed UTC times straight into the models; this test starts fro
 writes, so the local -> UTC step of the ingest is part of what is checked. Expected figures are worked out by hand:
 - SPRING 2026-03-29: collected 01:50 CET (00:50 UTC), received 03:05 CEST (01:05 UTC), resulted 03:20 CEST
   (01:20 UTC): transport 15 min and collection -> result 30 min, though the wall clock shows 75 and 90.
-- GAP 2026-03-29: 02:30 does not exist; it is moved forward by the gap to 03:30 CEST (01:30 UTC); result 03:45: 15.
+- GAP 2026-03-29: 02:30 does not exist; it is moved forward by the gap to 03:30 CEST (01:30 UTC); result 03:45: 15,
+  a guess: the row is flagged nonexistent_local_time and not countable.
 - AUTUMN 2026-10-25: collected 02:40+02:00 (the first, CEST, occurrence: 00:40 UTC), result 02:30+01:00 (the
   second occurrence, 01:30 UTC), both sent with their offsets: 50 min, though the wall clock goes back 10 minutes.
 - AMBIGUOUS 2026-10-25: collected 02:40 without an offset, result 03:10 (CET, 02:10 UTC). The contract
-  (ingest/parse_sql.timestamp_utc) reads a repeated hour as its first occurrence (00:40 UTC): 90 min.
+  (ingest/parse_sql.timestamp_utc) reads a repeated hour as its second, standard-time occurrence (01:40 UTC):
+  30 min, a guess: the row is flagged ambiguous_local_time and not countable (the first occurrence gives 90).
 - OVERNIGHT: collected 23:50 on 23 Nov, result 00:20 on 24 Nov: 30 min, counted on the collection day (23 Nov).
 - SENDOUT: shipped Friday 2026-03-27 12:30 CET, back Monday 2026-03-30 08:00 CEST: 66.5 calendar hours (not 67.5)
   and 1 working day.
@@ -58,7 +60,20 @@ def test_intervals_are_elapsed_time_across_both_changes(db):
     assert got["collection_to_result_min"].to_dict() == {"SPRING": 30.0, "GAP": 15.0, "AUTUMN": 50.0,
                                                          "OVERNIGHT": 30.0}
     assert got.loc["OVERNIGHT", "collected_date"].date() == date(2026, 11, 23)
-    assert got["is_countable"].all()
+    assert got["is_countable"].to_dict() == {"SPRING": True, "GAP": False, "AUTUMN": True, "OVERNIGHT": True}
+
+
+def test_local_times_the_dst_change_skips_or_repeats_are_flagged_and_not_counted(db):
+    """GAP's 02:30 does not exist, AMBIGUOUS's 02:40 happens twice: kept, flagged, left out of the statistics.
+    AUTUMN's times are in the repeated hour too, but carry offsets: exact, not flagged."""
+    got = frame(db, """SELECT specimen_id, data_flags, is_countable FROM marts.fct_lab_turnaround
+                       WHERE specimen_id IN ('GAP', 'AMBIGUOUS', 'AUTUMN') ORDER BY 1""")
+    assert [(s, list(f), c) for s, f, c in got.values.tolist()] == [
+        ("AMBIGUOUS", ["ambiguous_local_time"], False), ("AUTUMN", [], True),
+        ("GAP", ["nonexistent_local_time"], False)]
+    daily = frame(db, """SELECT collected_date, n_countable FROM marts.agg_lab_turnaround_daily
+                         WHERE priority = 'routine' AND collected_date IN ('2026-03-29', '2026-10-25') ORDER BY 1""")
+    assert [(d.date(), n) for d, n in daily.values.tolist()] == [(date(2026, 3, 29), 1), (date(2026, 10, 25), 1)]
 
 
 def test_send_out_across_the_spring_change(db):

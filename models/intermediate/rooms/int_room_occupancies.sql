@@ -8,7 +8,8 @@
 -- in-room timeline, the next patient not in before this one is out (overlap = data error, flagged), and a gap
 -- of at most `turnover_max_minutes` (a longer gap is the room standing idle between bookings, e.g. lunch -
 -- a proxy for AACD's "sequentially scheduled cases only"). Missing times give NULL intervals; impossible ones
--- (out not after in, procedure outside the stay) keep their value and are flagged and left out of statistics.
+-- (out not after in, procedure outside the stay) keep their value and are flagged and left out of statistics, as
+-- are stays with a local time the DST change skips or repeats (ingest flags nonexistent / ambiguous_local_time).
 -- Incremental by occupancy_date per clinic (every window is per room and day: a day needs only its own rows).
 {{ config(
     materialized='incremental',
@@ -57,7 +58,10 @@ occupancies as (
             as date) as occupancy_date,
         {{ minutes_between('patient_in_at', 'patient_out_at') }} as in_room_min,
         {{ minutes_between('procedure_start_at', 'procedure_end_at') }} as procedure_min,
-        (patient_in_at is null or patient_out_at is null or patient_out_at <= patient_in_at) as has_timeline_error,
+        -- A local time the DST change skips or repeats was guessed at ingest (flag): its interval is no fact.
+        (patient_in_at is null or patient_out_at is null or patient_out_at <= patient_in_at
+         or coalesce(list_has_any(data_flags, ['nonexistent_local_time', 'ambiguous_local_time']), false))
+            as has_timeline_error,
         coalesce(
             procedure_end_at <= procedure_start_at
             or procedure_start_at < patient_in_at
