@@ -1,0 +1,81 @@
+"""The signed session cookie: signs a new session in as its user while the signature, the age and the user's
+password still match; never otherwise. (The browser side, reload and bookmarked page: tests/test_browser.py.)"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import stat
+
+import pytest
+
+from backoffice import dashboard_secret as secret_mod
+from backoffice.users import add_user, load_users, remove_user, set_password
+from dashboards.session_cookie import SESSION_SECONDS, issue_token, user_from_token
+
+KEY = bytes(range(32))
+T0 = 1_800_000_000.0
+
+
+@pytest.fixture
+def users_path(tmp_path):
+    path = tmp_path / "users.yaml"
+    add_user("anna", "manager", ["C01"], "first-password", path=path, rounds=4)
+    add_user("bob", "quality", ["C02"], "bobs-password", path=path, rounds=4)
+    return path
+
+
+def at(t: float):
+    return lambda: t
+
+
+def test_token_signs_in_its_user_until_it_expires(users_path):
+    users = load_users(users_path)
+    token = issue_token(users["anna"], KEY, at(T0))
+    user, issued = user_from_token(token, users, KEY, at(T0 + 3600))
+    assert (user.username, issued) == ("anna", T0)
+    assert user_from_token(token, users, KEY, at(T0 + 12 * 3600))[0].username == "anna"  # 12 h: the last second
+    assert SESSION_SECONDS == 12 * 3600
+    assert user_from_token(token, users, KEY, at(T0 + 12 * 3600 + 1)) is None  # expired
+    assert user_from_token(token, users, KEY, at(T0 - 60)) is None  # issued in the future: not ours
+
+
+def test_forged_or_foreign_tokens_sign_in_nobody(users_path):
+    users = load_users(users_path)
+    token = issue_token(users["bob"], KEY, at(T0))
+    assert user_from_token(token, users, bytes(32), at(T0)) is None  # another installation's key
+    payload, signature = token.rsplit(".", 1)
+    anna = issue_token(users["anna"], KEY, at(T0)).rsplit(".", 1)[0]
+    assert user_from_token(f"{anna}.{signature}", users, KEY, at(T0)) is None  # bob's signature on anna's name
+    assert user_from_token(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"), users, KEY, at(T0)) is None
+    assert user_from_token("", users, KEY, at(T0)) is None
+    assert user_from_token("not a token", users, KEY, at(T0)) is None
+
+
+def test_password_change_or_removal_invalidates_the_token(users_path):
+    token = issue_token(load_users(users_path)["anna"], KEY, at(T0))
+    set_password("anna", "second-password", path=users_path, rounds=4)
+    assert user_from_token(token, load_users(users_path), KEY, at(T0)) is None
+    bobs = issue_token(load_users(users_path)["bob"], KEY, at(T0))
+    remove_user("bob", path=users_path)
+    assert user_from_token(bobs, load_users(users_path), KEY, at(T0)) is None
+
+
+def test_token_carries_no_password_hash(users_path):
+    user = load_users(users_path)["anna"]
+    token = issue_token(user, KEY, at(T0))
+    payload = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    assert set(payload) == {"u", "p", "t"} and payload["u"] == "anna" and payload["t"] == int(T0)
+    assert user.password_hash not in token and payload["p"] not in user.password_hash
+
+
+def test_dashboard_secret_file_is_created_once_with_mode_0600(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKOFFICE_DASHBOARD_SECRET", raising=False)
+    path = tmp_path / "config" / "dashboard-secret"
+    monkeypatch.setenv("BACKOFFICE_DASHBOARD_SECRET_FILE", str(path))
+    key = secret_mod.dashboard_secret()
+    assert len(key) == 32 and path.read_text().strip() == key.hex()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert secret_mod.dashboard_secret() == key  # read again, not replaced
+    assert os.listdir(path.parent) == ["dashboard-secret"]  # no temp file left
