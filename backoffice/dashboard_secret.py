@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 
 from backoffice.settings import dashboard_secret_file
 
@@ -37,3 +38,9 @@ def dashboard_secret() -> bytes:
         finally:
             tmp.unlink(missing_ok=True)
     return bytes.fromhex(path.read_text().strip())
+
+
+def streamlit_env(base: Mapping[str, str]) -> dict[str, str]:
+    """`base` plus Streamlit's cookie secret (server.cookieSecret) set to this key, through the environment rather
+    than a --server.cookieSecret argument, which `ps` would show to every user of the machine."""
+    return {**base, "STREAMLIT_SERVER_COOKIE_SECRET": dashboard_secret().hex()}

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.dashboard_secret import streamlit_env
 from backoffice.users import add_user
 from dashboards.registry import pages_for
 from dashboards.testing import TEST_PASSWORD, write_test_users
@@ -47,8 +48,9 @@ def server(handmade, tmp_path_factory):
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
     root = tmp_path_factory.mktemp("browser")
     port = free_port()
-    env = os.environ | {"BACKOFFICE_DB": str(handmade.db), "BACKOFFICE_SERVING_DIR": str(handmade.serving),
-                        "BACKOFFICE_USERS_FILE": str(write_test_users(root))}
+    env = streamlit_env(os.environ | {"BACKOFFICE_DB": str(handmade.db),
+                                      "BACKOFFICE_SERVING_DIR": str(handmade.serving),
+                                      "BACKOFFICE_USERS_FILE": str(write_test_users(root))})
     log = (root / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address",

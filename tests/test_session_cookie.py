@@ -7,10 +7,14 @@ import base64
 import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
+from backoffice import cli as cli_mod
 from backoffice import dashboard_secret as secret_mod
+from backoffice.dashboard_secret import streamlit_env
 from backoffice.users import add_user, load_users, remove_user, set_password
 from dashboards.session_cookie import SESSION_SECONDS, issue_token, user_from_token
 
@@ -79,3 +83,33 @@ def test_dashboard_secret_file_is_created_once_with_mode_0600(tmp_path, monkeypa
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert secret_mod.dashboard_secret() == key  # read again, not replaced
     assert os.listdir(path.parent) == ["dashboard-secret"]  # no temp file left
+
+
+@pytest.fixture
+def secret_file(tmp_path, monkeypatch):
+    monkeypatch.delenv("BACKOFFICE_DASHBOARD_SECRET", raising=False)
+    path = tmp_path / "dashboard-secret"
+    monkeypatch.setenv("BACKOFFICE_DASHBOARD_SECRET_FILE", str(path))
+    path.write_text("ab" * 32 + "\n")
+    return path
+
+
+def test_streamlit_takes_its_cookie_secret_from_the_file(secret_file):
+    """Streamlit itself (`streamlit config show`) sees the file's key as server.cookieSecret, not its default."""
+    env = streamlit_env(os.environ)
+    r = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], env=env, capture_output=True,
+                       text=True, timeout=120, check=True)
+    assert f'cookieSecret = "{"ab" * 32}"' in r.stdout
+    default = subprocess.run([sys.executable, "-m", "streamlit", "config", "show"], capture_output=True, text=True,
+                             timeout=120, check=True, env={k: v for k, v in os.environ.items()
+                                                           if not k.startswith("STREAMLIT_")})
+    assert "ab" * 32 not in default.stdout
+
+
+def test_serve_passes_the_secret_in_the_environment_not_argv(secret_file, monkeypatch):
+    calls = []
+    monkeypatch.setattr(cli_mod.subprocess, "run", lambda argv, **kw: calls.append((argv, kw)))
+    cli_mod.serve(port=8765)
+    [(argv, kw)] = calls
+    assert kw["env"]["STREAMLIT_SERVER_COOKIE_SECRET"] == "ab" * 32
+    assert not any("ab" * 32 in a or "cookieSecret" in a for a in argv)
