@@ -93,34 +93,52 @@ class SignInThrottle:
         return hmac.new(bytes.fromhex(state["salt"]), username.strip().lower().encode("utf-8"),
                         hashlib.sha256).hexdigest()[:32]
 
+    def _wait(self, state: dict, username: str) -> float:
+        now = self.clock()
+        waits = [0.0]
+        entry = state["names"].get(self._key(state, username))
+        if entry and now - entry[1] < FORGET_AFTER_SECONDS:
+            waits.append(entry[1] + delay_after(entry[0]) - now)
+        recent = sorted(ts for ts in state["recent"] if now - ts < GLOBAL_WINDOW_SECONDS)
+        if len(recent) >= GLOBAL_MAX_FAILURES:
+            waits.append(recent[len(recent) - GLOBAL_MAX_FAILURES] + GLOBAL_WINDOW_SECONDS - now)
+        return max(waits)
+
+    def _count_failure(self, state: dict, username: str) -> None:
+        now = self.clock()
+        key = self._key(state, username)
+        failures, last = state["names"].get(key, (0, now))
+        if now - last >= FORGET_AFTER_SECONDS:
+            failures = 0
+        state["names"][key] = [failures + 1, now]
+        state["recent"].append(now)
+
     def wait_seconds(self, username: str) -> float:
         """0 when `username` may try now; otherwise how many seconds until it may."""
         with self._state(write=False) as state:
-            now = self.clock()
-            waits = [0.0]
-            entry = state["names"].get(self._key(state, username))
-            if entry and now - entry[1] < FORGET_AFTER_SECONDS:
-                waits.append(entry[1] + delay_after(entry[0]) - now)
-            recent = sorted(ts for ts in state["recent"] if now - ts < GLOBAL_WINDOW_SECONDS)
-            if len(recent) >= GLOBAL_MAX_FAILURES:
-                waits.append(recent[len(recent) - GLOBAL_MAX_FAILURES] + GLOBAL_WINDOW_SECONDS - now)
-            return max(waits)
+            return self._wait(state, username)
+
+    def attempt(self, username: str) -> float:
+        """Check and reserve in one locked step: the wait, or 0 after counting this attempt as failed until
+        `succeeded` says otherwise. Many sessions firing at once thus cannot all slip through before the first
+        failure is written."""
+        with self._state(write=True) as state:
+            wait = self._wait(state, username)
+            if wait <= 0:
+                self._count_failure(state, username)
+            return wait
 
     def failed(self, username: str) -> None:
         """Count a wrong password (or unknown name) for `username` and across names."""
         with self._state(write=True) as state:
-            now = self.clock()
-            key = self._key(state, username)
-            failures, last = state["names"].get(key, (0, now))
-            if now - last >= FORGET_AFTER_SECONDS:
-                failures = 0
-            state["names"][key] = [failures + 1, now]
-            state["recent"].append(now)
+            self._count_failure(state, username)
 
     def succeeded(self, username: str) -> None:
-        """A correct password clears the name's count (the attempts across names stay until they age out)."""
+        """A correct password clears the name's count and takes back the failure `attempt` reserved for it."""
         with self._state(write=True) as state:
             state["names"].pop(self._key(state, username), None)
+            if state["recent"]:
+                state["recent"].remove(max(state["recent"]))
 
 
 @dataclass(frozen=True)
@@ -137,12 +155,10 @@ def sign_in(username: str, password: str, throttle: SignInThrottle, path: Path |
         key = normalise_username(username)
     except UserError:
         key = username.strip().lower()
-    wait = throttle.wait_seconds(key)
+    wait = throttle.attempt(key)  # counted as failed from here on, unless the password is right
     if wait > 0:
         return SignInResult(None, wait)
     user = authenticate(username, password, path)
-    if user is None:
-        throttle.failed(key)
-    else:
+    if user is not None:
         throttle.succeeded(key)
     return SignInResult(user)

@@ -130,3 +130,12 @@ def test_counters_survive_a_new_process(users_path, throttle):
     text = path.read_text()
     assert "manager" not in text  # names only as keyed hashes
     assert len(json.loads(text)["names"]) == 1
+
+
+def test_attempts_in_flight_count_before_their_answer(throttle, clock):
+    """attempt() checks and counts in one locked step: five sessions firing at once for one name, none finished
+    yet, and the fifth already has to wait (the 4th reserved failure asks for 2 s)."""
+    assert [throttle.attempt("manager") for _ in range(5)] == [0.0, 0.0, 0.0, 0.0, 2.0]
+    throttle.succeeded("manager")  # one of them had the right password: the name's count is cleared
+    assert throttle.wait_seconds("manager") == 0.0
+    assert len(json.loads(attempts_file(throttle.path.with_name("users.yaml")).read_text())["recent"]) == 3
