@@ -37,7 +37,11 @@ def dashboard_secret() -> bytes:
             pass
         finally:
             tmp.unlink(missing_ok=True)
-    return bytes.fromhex(path.read_text().strip())
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except ValueError as exc:
+        raise ValueError(f"{path}: the dashboard key is not hex; delete the file to have a new one made "
+                         "(everyone is signed out once)") from exc
 
 
 def streamlit_env(base: Mapping[str, str]) -> dict[str, str]:

@@ -113,3 +113,9 @@ def test_serve_passes_the_secret_in_the_environment_not_argv(secret_file, monkey
     [(argv, kw)] = calls
     assert kw["env"]["STREAMLIT_SERVER_COOKIE_SECRET"] == "ab" * 32
     assert not any("ab" * 32 in a or "cookieSecret" in a for a in argv)
+
+
+def test_damaged_key_file_names_the_file_and_the_fix(secret_file):
+    secret_file.write_text("not hex\n")
+    with pytest.raises(ValueError, match=f"{secret_file}: the dashboard key is not hex; delete the file"):
+        secret_mod.dashboard_secret()
