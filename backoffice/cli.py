@@ -16,6 +16,7 @@ from rich.table import Table
 from backoffice import freshness, settings
 from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed, daily_build
 from backoffice.build import build as dbt_build
+from backoffice.dashboard_secret import streamlit_env
 from backoffice.file_modes import private_umask
 from backoffice.publish import publish
 from backoffice.users import clinics_in, create_demo_users, print_logins, users_app
@@ -167,7 +168,7 @@ def serve(port: int = 8501) -> None:
     console.print(f"Dashboards: [bold]http://localhost:{port}[/]  (Ctrl+C stops)")
     subprocess.run([sys.executable, "-m", "streamlit", "run", str(entry), "--server.port", str(port),
                     "--server.headless", "true", "--browser.gatherUsageStats", "false",
-                    "--client.toolbarMode", "viewer"], check=False)
+                    "--client.toolbarMode", "viewer"], env=streamlit_env(os.environ), check=False)
 
 
 @app.command()

@@ -27,7 +27,18 @@ def serving_dir() -> Path:
     return Path(os.environ.get("BACKOFFICE_SERVING_DIR", str(data_dir() / "serving"))).resolve()
 
 
+def _config_file(env: str, name: str) -> Path:
+    """File `name` in the per-user config folder (outside any repository), or the path in env `env`."""
+    default = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "clinic-backoffice" / name
+    return Path(os.environ.get(env, str(default))).expanduser().resolve()
+
+
 def secret_file() -> Path:
     """The per-installation pseudonymisation key; outside the repository by default."""
-    default = Path(os.environ.get("XDG_CONFIG_HOME", Path.home() / ".config")) / "clinic-backoffice" / "secret"
-    return Path(os.environ.get("BACKOFFICE_SECRET_FILE", str(default))).expanduser().resolve()
+    return _config_file("BACKOFFICE_SECRET_FILE", "secret")
+
+
+def dashboard_secret_file() -> Path:
+    """The dashboards' key: signs the session cookie and is Streamlit's server.cookieSecret; outside the repository
+    by default (env BACKOFFICE_DASHBOARD_SECRET_FILE), so neither a clone nor a server restart changes it."""
+    return _config_file("BACKOFFICE_DASHBOARD_SECRET_FILE", "dashboard-secret")

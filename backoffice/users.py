@@ -18,13 +18,15 @@ so a new clinic is never shown to anyone until it is added to their list.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import secrets
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import bcrypt
 import typer
@@ -42,8 +44,7 @@ PASSWORD_ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  
 MAX_PASSWORD_BYTES = 72  # bcrypt's limit; longer passwords are refused rather than silently truncated
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.@-]{0,63}$")
 CLINIC_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
-# Compared against when the user name is unknown, so a wrong name costs as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(4))
+BCRYPT_COST_RE = re.compile(r"^\$2[aby]?\$(\d\d)\$")
 
 
 class UserError(ValueError):
@@ -175,17 +176,38 @@ def set_password(username: str, password: str, path: Path | None = None, rounds:
     save_users(users, path)
 
 
+def bcrypt_cost(password_hash: str | bytes) -> int | None:
+    """The cost (log2 rounds) a bcrypt hash was made with; None when it is no bcrypt hash."""
+    text = password_hash.decode("ascii") if isinstance(password_hash, bytes) else password_hash
+    m = BCRYPT_COST_RE.match(text)
+    return int(m.group(1)) if m else None
+
+
+@functools.cache
+def _dummy_hash(rounds: int) -> bytes:
+    return bcrypt.hashpw(b"not-a-password", bcrypt.gensalt(rounds))
+
+
+def dummy_hash(users: dict[str, User]) -> bytes:
+    """What a password is checked against when the name is unknown: a hash of the same bcrypt cost as the users'
+    own (the highest, BCRYPT_ROUNDS for an empty file), so an unknown name answers as slowly as a known one and the
+    answer's time does not tell which names exist."""
+    costs = [c for u in users.values() if (c := bcrypt_cost(u.password_hash))]
+    return _dummy_hash(max(costs, default=BCRYPT_ROUNDS))
+
+
 def authenticate(username: str, password: str, path: Path | None = None) -> User | None:
     """The user when the password matches their bcrypt hash; None otherwise (unknown user, bad role, no clinic)."""
     try:
         username = normalise_username(username)
     except UserError:
         username = ""
-    user = load_users(path).get(username)
+    users = load_users(path)
+    user = users.get(username)
     data = password.encode("utf-8")
     if len(data) > MAX_PASSWORD_BYTES:
         return None
-    stored = user.password_hash.encode("ascii") if user and user.password_hash.startswith("$2") else _DUMMY_HASH
+    stored = user.password_hash.encode("ascii") if user and bcrypt_cost(user.password_hash) else dummy_hash(users)
     try:
         ok = bcrypt.checkpw(data, stored)
     except ValueError:
@@ -235,10 +257,39 @@ def _fail(exc: UserError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def _ask_password(password: str | None) -> str:
-    if password is not None:
-        return password
+PASSWORD_ON_ARGV = ("passwords are not taken on the command line (ps and the shell history show it): leave "
+                    "--password out to be prompted, or pipe it in with --password-stdin, or pass --password-fd N")
+
+
+def _read_line(stream: TextIO) -> str:
+    """The first line of `stream` without its line ending (a password piped in, or from a file descriptor)."""
+    return stream.readline(MAX_PASSWORD_BYTES * 4 + 2).rstrip("\r\n")
+
+
+def _ask_password(password_argv: str | None, from_stdin: bool, fd: int | None) -> str:
+    """The password from a hidden prompt, stdin or a file descriptor; never from argv, where `ps` shows it."""
+    if password_argv is not None:
+        raise UserError(PASSWORD_ON_ARGV)
+    if from_stdin and fd is not None:
+        raise UserError("choose one of --password-stdin and --password-fd")
+    if from_stdin:
+        return _read_line(sys.stdin)
+    if fd is not None:
+        try:
+            with os.fdopen(fd, "r", encoding="utf-8", closefd=False) as fh:
+                return _read_line(fh)
+        except OSError as exc:
+            raise UserError(f"--password-fd {fd}: cannot read ({exc.strerror}); open it for reading, "
+                            f"e.g. `{fd}< password.txt`") from exc
     return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+# Shared by `users add` and `users passwd`. --password stays, hidden, only to refuse it with the reason.
+PasswordArgv = Annotated[str | None, typer.Option("--password", hidden=True, help=PASSWORD_ON_ARGV)]
+PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of "
+                                                                     "stdin (instead of a prompt)")]
+PasswordFd = Annotated[int | None, typer.Option("--password-fd", help="Read the password from the first line of "
+                                                                     "this open file descriptor")]
 
 
 @users_app.command("add")
@@ -246,13 +297,15 @@ def add_command(
     username: Annotated[str, typer.Argument(help="Login name (lower case)")],
     role: Annotated[str, typer.Option(help=ROLE_HELP)],
     clinic: Annotated[list[str], typer.Option("--clinic", help="A clinic_id the user may see (repeat)")],
-    password: Annotated[str, typer.Option(help="Password (prompted for when left out)")] = None,  # type: ignore[assignment]
     name: Annotated[str, typer.Option(help="Display name")] = "",
+    password: PasswordArgv = None,
+    password_stdin: PasswordStdin = False,
+    password_fd: PasswordFd = None,
 ) -> None:
-    """Add a user bound to a role and one or more clinics."""
+    """Add a user bound to a role and one or more clinics; the password is prompted for (or see --password-stdin)."""
     try:
         normalise_username(username), _check_role(role), _check_clinics(clinic)
-        user = add_user(username, role, clinic, _ask_password(password), name=name)
+        user = add_user(username, role, clinic, _ask_password(password, password_stdin, password_fd), name=name)
     except UserError as exc:
         raise _fail(exc) from exc
     _console.print(f"Added {user.username} ({user.role}; clinics {', '.join(user.clinics)}) to {users_file()}")
@@ -271,13 +324,15 @@ def remove_command(username: Annotated[str, typer.Argument(help="Login name")]) 
 @users_app.command("passwd")
 def passwd_command(
     username: Annotated[str, typer.Argument(help="Login name")],
-    password: Annotated[str, typer.Option(help="New password (prompted for when left out)")] = None,  # type: ignore[assignment]
+    password: PasswordArgv = None,
+    password_stdin: PasswordStdin = False,
+    password_fd: PasswordFd = None,
 ) -> None:
-    """Set a new password."""
+    """Set a new password (prompted for, or see --password-stdin); the user's open sessions end."""
     try:
         if normalise_username(username) not in load_users():
             raise UserError(f"no user {username!r}")
-        set_password(username, _ask_password(password))
+        set_password(username, _ask_password(password, password_stdin, password_fd))
     except UserError as exc:
         raise _fail(exc) from exc
     _console.print(f"Password changed for {username}")

@@ -27,9 +27,9 @@ LABELS: dict[str, dict[str, str]] = {
     "sign_out": {"en": "Sign out", "de": "Abmelden"},
     "login_failed": {"en": "Unknown user name or wrong password.",
                      "de": "Unbekannter Benutzer oder falsches Passwort."},
-    "login_locked": {
-        "en": "Too many failed attempts for this user name: try again in 10 minutes.",
-        "de": "Zu viele Fehlversuche für diesen Benutzernamen: in 10 Minuten erneut versuchen.",
+    "login_wait": {
+        "en": "Too many failed attempts for this user name: try again in {seconds} s.",
+        "de": "Zu viele Fehlversuche für diesen Benutzernamen: in {seconds} s erneut versuchen.",
     },
     "no_users": {
         "en": "No users yet: create one with `backoffice users add NAME --role manager --clinic C01`.",

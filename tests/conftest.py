@@ -14,15 +14,17 @@ from backoffice.publish import publish
 from ingest.run import ingest_paths
 
 TEST_KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
+TEST_DASHBOARD_KEY = bytes.fromhex("ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100")
 FIXTURES = Path(__file__).parent / "fixtures"
 APP = Path(__file__).resolve().parent.parent / "dashboards" / "streamlit_app.py"
 
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_env(tmp_path_factory):
-    """No test may touch the user's warehouse or secret."""
+    """No test may touch the user's warehouse or secrets."""
     home = tmp_path_factory.mktemp("env")
     os.environ["BACKOFFICE_SECRET"] = TEST_KEY.hex()
+    os.environ["BACKOFFICE_DASHBOARD_SECRET"] = TEST_DASHBOARD_KEY.hex()
     os.environ["BACKOFFICE_DB"] = str(home / "default.duckdb")
     os.environ.pop("BACKOFFICE_SERVING_DIR", None)
     yield

@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from backoffice.dashboard_secret import streamlit_env
+from backoffice.users import add_user
 from dashboards.registry import pages_for
 from dashboards.testing import TEST_PASSWORD, write_test_users
 from tests.conftest import APP
@@ -46,8 +48,9 @@ def server(handmade, tmp_path_factory):
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium; .ci/run does)")
     root = tmp_path_factory.mktemp("browser")
     port = free_port()
-    env = os.environ | {"BACKOFFICE_DB": str(handmade.db), "BACKOFFICE_SERVING_DIR": str(handmade.serving),
-                        "BACKOFFICE_USERS_FILE": str(write_test_users(root))}
+    env = streamlit_env(os.environ | {"BACKOFFICE_DB": str(handmade.db),
+                                      "BACKOFFICE_SERVING_DIR": str(handmade.serving),
+                                      "BACKOFFICE_USERS_FILE": str(write_test_users(root))})
     log = (root / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port), "--server.address",
@@ -121,6 +124,26 @@ class Session:
         self.page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
         self.page.get_by_role("button", name="Sign in").click()
         self.settle()
+
+    def _shows(self, signed_in: bool) -> bool:
+        """Whether the page settles signed in (the sidebar names the user, no form) or on the sign-in form (playwright's
+        expect retries up to 10 s while the last run's elements are replaced)."""
+        from playwright.sync_api import expect
+
+        caption = self.page.locator('[data-testid="stSidebar"]', has_text="Signed in as")
+        form = self.page.get_by_label("User name", exact=True)
+        try:
+            expect(caption).to_have_count(1 if signed_in else 0, timeout=10_000)
+            expect(form).to_have_count(0 if signed_in else 1, timeout=10_000)
+        except AssertionError:
+            return False
+        return True
+
+    def signed_in(self) -> bool:
+        return self._shows(signed_in=True)
+
+    def sign_in_form(self) -> bool:
+        return self._shows(signed_in=False)
 
     def title(self) -> str:
         return self.page.locator("h1").first.inner_text().strip()
@@ -230,15 +253,59 @@ def test_supervisor_sees_only_their_pages(server, browser):
     assert s.title() == "Overview"
     assert [t for t in s.nav_titles() if t in TITLES.values()] == ["Overview", "Staff competency"]
     s.check("supervisor_overview")
-    # A manager-only page by URL: a new session, so sign in again; the page is not in this role's navigation.
+    # A manager-only page by URL: a new session, signed in again by the session cookie; the page is not in this
+    # role's navigation.
     s.page.goto(f"{url}/room_usage")
-    s.page.get_by_label("User name", exact=True).fill("supervisor")
-    s.page.get_by_label("Password", exact=True).fill(TEST_PASSWORD)
-    s.page.get_by_role("button", name="Sign in").click()
     s.settle()
-    assert s.title() != "Room usage"
+    assert s.signed_in() and s.title() != "Room usage"
     # The supervisor's own overview (competency figures) at most: no room or lab figure.
     assert s.page.locator('[data-testid="stMetric"]', has_text="Raw utilization").count() == 0
     assert s.page.locator('[data-testid="stMetric"]', has_text="Within target").count() == 0
     s.page.screenshot(path=str(shots / "supervisor_room_usage_url.png"))
+    keep_screenshots(shots)
+
+
+def test_reload_and_bookmarked_page_keep_the_session(server, browser):
+    """The signed session cookie: F5 and a bookmarked page URL stay signed in; sign-out, and a password changed
+    with `backoffice users passwd`, end the session for good (a reload shows the sign-in form)."""
+    url, root = server
+    users = root / "users.yaml"
+    add_user("reloader", "manager", ["C01"], TEST_PASSWORD, name="reloader", path=users, rounds=4)
+    shots = root / "shots_session"
+    shots.mkdir()
+    s = Session(browser, url, shots)
+    s.sign_in("reloader")
+    assert s.signed_in() and s.title() == "Overview"
+
+    s.page.reload()
+    s.settle()
+    assert s.signed_in() and s.title() == "Overview"
+    s.check("session_reloaded")
+
+    # A bookmarked page: a new page load straight to its URL, a new Streamlit session.
+    s.page.goto(f"{url}/lab_turnaround")
+    s.settle()
+    assert s.signed_in() and s.title() == "Rapid-test turnaround"
+    s.check("session_bookmarked_page")
+
+    s.page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sign out").click()
+    s.settle()
+    assert s.sign_in_form()
+    s.page.reload()
+    s.settle()
+    assert s.sign_in_form()
+    s.check("session_signed_out_reloaded")
+
+    # Signed in again; then the password changes from the command line: the next rerun is signed out.
+    s.sign_in("reloader")
+    assert s.signed_in()
+    backoffice = Path(sys.executable).parent / "backoffice"
+    subprocess.run([str(backoffice), "users", "passwd", "reloader", "--password-stdin"], input="a-new-password\n",
+                   text=True, check=True, capture_output=True, env=os.environ | {"BACKOFFICE_USERS_FILE": str(users)})
+    s.open("Send-outs")
+    assert s.sign_in_form()
+    s.page.reload()
+    s.settle()
+    assert s.sign_in_form()
+    s.check("session_password_changed")
     keep_screenshots(shots)
