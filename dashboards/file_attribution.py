@@ -1,0 +1,83 @@
+"""Which clinic an ingested file and each of its quarantined rows belong to, for the clinic-scoped raw views.
+
+`raw.ingest_log` and `raw.quarantine` have no clinic column: a quarantined row is kept as masked text, and a file
+may be one clinic's export or the whole network's. So data.py attributes them here, in SQL on the serving copy:
+
+- a quarantined row belongs to the clinic in its own `clinic_id` field, read from its masked text at the
+  contract's position (only when the text splits into exactly the contract's fields, and only if the value is a
+  clinic of the network: a row whose fields shifted, or whose text was not kept, has no clinic of its own);
+- otherwise to the clinic the file was ingested for: the one clinic of every row loaded from that file (by its
+  content hash) and of its attributable quarantined rows. A file with rows of several clinics, or of none
+  (certifications and competency assessments carry no clinic; an unreadable file loaded nothing), gives no clinic.
+- a file belongs to every clinic among its loaded rows and its attributed quarantined rows.
+
+Rows and files without a clinic are network-wide: data.py shows them to administrators only.
+"""
+
+from __future__ import annotations
+
+from ingest.contract import RECORD_TYPES
+
+FILE_CLINICS_VIEW = "main._file_clinics"  # (file_hash, clinic_id): no file name, no row content
+QUARANTINE_CLINIC_VIEW = "main._quarantine_clinic"  # quarantine rows' key and attributed clinic_id
+
+
+def clinic_record_types(tables: set[str]) -> list[str]:
+    """The record types whose raw table has a `clinic_id` column and exists in the serving copy."""
+    return [name for name, rt in RECORD_TYPES.items() if "clinic_id" in rt.column_names and name in tables]
+
+
+def _layouts() -> str:
+    """(record_type, fields, clinic position) of every record type with a clinic column, 1-based as in SQL lists."""
+    rows = [f"('{name}', {len(rt.columns)}, {rt.column_names.index('clinic_id') + 1})"
+            for name, rt in RECORD_TYPES.items() if "clinic_id" in rt.column_names]
+    return "SELECT * FROM (VALUES " + ", ".join(rows) + ") AS t(record_type, n_fields, clinic_pos)"
+
+
+def quarantine_clinic_sql(alias: str) -> str:
+    """Every quarantine row's key (batch, file hash, record type, line) and the clinic of its own text, if any."""
+    raw = f"{alias}.raw"
+    return f"""
+        WITH log AS (SELECT batch_id, file_hash, record_type, any_value(delimiter) AS delimiter
+                     FROM {raw}.ingest_log GROUP BY ALL),
+        fields AS (
+            SELECT q.batch_id, q.file_hash, q.record_type, q.source_line, lay.n_fields, lay.clinic_pos,
+                   string_split(q.raw_text, coalesce(log.delimiter, ',')) AS parts
+            FROM {raw}.quarantine q
+            LEFT JOIN log USING (batch_id, file_hash, record_type)
+            LEFT JOIN ({_layouts()}) lay USING (record_type))
+        SELECT batch_id, file_hash, record_type, source_line,
+               CASE WHEN len(parts) = n_fields THEN trim(parts[clinic_pos]) END AS clinic_id
+        FROM fields
+        WHERE clinic_id IN (SELECT clinic_id FROM {raw}.clinics)"""
+
+
+def file_clinics_sql(alias: str, tables: list[str]) -> str:
+    """(file_hash, clinic_id) for every clinic a file loaded rows of or has an attributable quarantined row of."""
+    loaded = [f"SELECT DISTINCT _file_hash AS file_hash, clinic_id FROM {alias}.raw.{name}" for name in tables]
+    return " UNION ".join([*loaded, f"SELECT DISTINCT file_hash, clinic_id FROM {QUARANTINE_CLINIC_VIEW}"])
+
+
+def attributed_quarantine_sql(src: str) -> str:
+    """The quarantine `src` with `clinic_id`: its row's own clinic, else its file's one clinic (else NULL)."""
+    return f"""
+        SELECT q.*, coalesce(own.clinic_id, single.clinic_id) AS clinic_id
+        FROM {src} q
+        LEFT JOIN (SELECT DISTINCT * FROM {QUARANTINE_CLINIC_VIEW}) own
+               USING (batch_id, file_hash, record_type, source_line)
+        LEFT JOIN (SELECT file_hash, min(clinic_id) AS clinic_id FROM {FILE_CLINICS_VIEW}
+                   GROUP BY file_hash HAVING count(DISTINCT clinic_id) = 1) single USING (file_hash)"""
+
+
+def file_visible_sql(scope: str, network: bool) -> str:
+    """Predicate on a row with `file_hash`: the file belongs to one of the user's clinics (`scope` on clinic_id),
+    or, for a user who sees network-wide rows, to no clinic at all."""
+    mine = f"file_hash IN (SELECT file_hash FROM {FILE_CLINICS_VIEW} WHERE {scope})"
+    if not network:
+        return mine
+    return f"({mine} OR file_hash NOT IN (SELECT file_hash FROM {FILE_CLINICS_VIEW} WHERE file_hash IS NOT NULL))"
+
+
+def row_visible_sql(scope: str, network: bool) -> str:
+    """Predicate on an attributed row: one of the user's clinics, or no clinic for a user who sees network rows."""
+    return f"({scope} OR clinic_id IS NULL)" if network else scope
