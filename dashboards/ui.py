@@ -177,9 +177,11 @@ def csv_bytes(df: pd.DataFrame, lang: str | None = None) -> bytes:
     """CSV a spreadsheet opens correctly and safely: formulas neutralised; German = semicolons, decimal commas,
     UTF-8 with BOM (Excel). `lang` defaults to the language chosen now (pass it when called outside the run)."""
     df = neutralise_formulas(df)
+    # CRLF rows (RFC 4180): the csv writer then also quotes a cell holding a lone CR, which would otherwise end the row
     if (lang or language()) == "de":
-        return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y %H:%M").encode("utf-8-sig")
-    return df.to_csv(index=False).encode("utf-8")
+        return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y %H:%M",
+                         lineterminator="\r\n").encode("utf-8-sig")
+    return df.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def table(df: pd.DataFrame, columns: dict[str, str], file_name: str, *, key: str, decimals: int = 1,
