@@ -40,13 +40,9 @@ import streamlit as st
 from backoffice.publish import current_serving_file
 from backoffice.settings import serving_dir
 from dashboards.file_attribution import (
-    FILE_CLINICS_VIEW,
-    QUARANTINE_CLINIC_VIEW,
     attributed_quarantine_sql,
-    clinic_record_types,
-    file_clinics_sql,
     file_visible_sql,
-    quarantine_clinic_sql,
+    load_attribution,
     row_visible_sql,
 )
 
@@ -119,10 +115,7 @@ def scoped_connection(serving: str, clinics: tuple[str, ...], network: bool = Fa
                GROUP BY ALL""",
             {"cat": alias, "views": [f"{schema}.{table}" for schema, table in RAW_VIEWS]},
         ).fetchall()
-        if {("raw", "ingest_log"), ("raw", "quarantine"), ("raw", "clinics")} <= {(r[0], r[1]) for r in rows}:
-            tables = clinic_record_types({table for schema, table, _ in rows if schema == "raw"})
-            con.execute(f"CREATE VIEW {QUARANTINE_CLINIC_VIEW} AS {quarantine_clinic_sql(alias)}")
-            con.execute(f"CREATE VIEW {FILE_CLINICS_VIEW} AS {file_clinics_sql(alias, tables)}")
+        load_attribution(con, serving)
         for schema, table, has_clinic in rows:
             src = f"{alias}.{_quote(schema)}.{_quote(table)}"
             if (schema, table) in RAW_VIEWS:

@@ -12,9 +12,19 @@ may be one clinic's export or the whole network's. So data.py attributes them he
 - a file belongs to every clinic among its loaded rows and its attributed quarantined rows.
 
 Rows and files without a clinic are network-wide: data.py shows them to administrators only.
+
+Finding a file's clinics reads every raw table (millions of rows on a large network), so it is done once per
+serving copy (`attribution`, cached in the process) and each scoped connection gets the two small results as
+tables: the views then only join them.
 """
 
 from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+
+import duckdb
+import pyarrow as pa
 
 from ingest.contract import RECORD_TYPES
 
@@ -52,10 +62,38 @@ def quarantine_clinic_sql(alias: str) -> str:
         WHERE clinic_id IN (SELECT clinic_id FROM {raw}.clinics)"""
 
 
-def file_clinics_sql(alias: str, tables: list[str]) -> str:
+def file_clinics_sql(alias: str, tables: list[str], quarantine_clinics: str) -> str:
     """(file_hash, clinic_id) for every clinic a file loaded rows of or has an attributable quarantined row of."""
     loaded = [f"SELECT DISTINCT _file_hash AS file_hash, clinic_id FROM {alias}.raw.{name}" for name in tables]
-    return " UNION ".join([*loaded, f"SELECT DISTINCT file_hash, clinic_id FROM {QUARANTINE_CLINIC_VIEW}"])
+    return " UNION ".join([*loaded, f"SELECT DISTINCT file_hash, clinic_id FROM {quarantine_clinics}"])
+
+
+@lru_cache(maxsize=4)
+def attribution(serving: str) -> tuple[pa.Table, pa.Table] | None:
+    """(quarantine rows' clinics, files' clinics) of the serving copy `serving`, computed once per copy (a new
+    publication is a new file name); None for a copy without the raw schema's bookkeeping tables."""
+    with duckdb.connect(":memory:") as con:
+        alias = "attributed_" + secrets.token_hex(8)
+        con.execute(f"ATTACH '{serving.replace(chr(39), chr(39) * 2)}' AS {alias} (READ_ONLY)")
+        raw_tables = {r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = $1 AND table_schema = 'raw'",
+            [alias]).fetchall()}
+        if not {"ingest_log", "quarantine", "clinics"} <= raw_tables:
+            return None
+        con.execute(f"CREATE TEMP TABLE quarantine_clinics AS {quarantine_clinic_sql(alias)}")
+        files = con.sql(file_clinics_sql(alias, clinic_record_types(raw_tables), "quarantine_clinics"))
+        return con.sql("SELECT * FROM quarantine_clinics").to_arrow_table(), files.to_arrow_table()
+
+
+def load_attribution(con: duckdb.DuckDBPyConnection, serving: str) -> None:
+    """Create QUARANTINE_CLINIC_VIEW and FILE_CLINICS_VIEW as tables in `con` from the copy's cached attribution."""
+    tables = attribution(serving)
+    if tables is None:
+        return
+    for name, table in zip((QUARANTINE_CLINIC_VIEW, FILE_CLINICS_VIEW), tables, strict=True):
+        con.register("_attribution", table)
+        con.execute(f"CREATE TABLE {name} AS SELECT * FROM _attribution")
+        con.unregister("_attribution")
 
 
 def attributed_quarantine_sql(src: str) -> str:
