@@ -14,7 +14,7 @@ from backoffice.publish import publish
 from dashboards import ui
 from dashboards.testing import open_page, signed_in_app, write_test_users
 from ingest.run import ingest_paths
-from tests.conftest import APP, FIXTURES, TEST_KEY, Warehouse
+from tests.conftest import APP, FIXTURES, TEST_KEY, Warehouse, build_warehouse
 
 FORMULA_FILE = "=1+2_procedures.csv"  # a file name a spreadsheet would run as a formula
 
@@ -51,14 +51,14 @@ def exports(tmp_path_factory) -> Warehouse:
 
 
 @pytest.fixture
-def downloads(monkeypatch) -> tuple[dict, list]:
-    """Streamlit's media manager, watched: deferred downloads by file name, and files serialised at render."""
+def downloads(monkeypatch) -> tuple[dict, dict]:
+    """Streamlit's media manager, watched: deferred downloads and files serialised at render, by file name."""
     deferred: dict[str, object] = {}
-    eager: list[str] = []
+    eager: dict[str, object] = {}
     add, add_deferred = MediaFileManager.add, MediaFileManager.add_deferred
 
     def watch_add(self, path_or_data, mimetype, coordinates, file_name=None, is_for_static_download=False):
-        eager.append(file_name or mimetype)
+        eager[file_name or mimetype] = path_or_data
         return add(self, path_or_data, mimetype, coordinates, file_name, is_for_static_download)
 
     def watch_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):
@@ -91,3 +91,35 @@ def test_download_is_built_on_click_with_the_rows_shown(exports, use_warehouse, 
     assert shown_files[0] == f"'{FORMULA_FILE}"  # most recent first: the file ingested last, neutralised
     quarantine = pd.read_csv(io.BytesIO(deferred["quarantine.csv"]()), sep=sep, encoding=encoding)
     assert list(quarantine.iloc[:, 1]) == [f"'{FORMULA_FILE}"]
+
+
+FORMULA_LAB = '=HYPERLINK("http://evil.example","Labor")'
+
+
+@pytest.fixture(scope="module")
+def formula_lab(tmp_path_factory) -> Warehouse:
+    """The hand-made exports plus one pending send-out to a reference lab named like a formula (the case reported:
+    it reached the Send-outs download as a live formula), ingested and built."""
+    root = tmp_path_factory.mktemp("formula_lab")
+    source = root / "source"
+    shutil.copytree(FIXTURES / "handmade", source, ignore=shutil.ignore_patterns("*.md"))
+    quoted = '"' + FORMULA_LAB.replace('"', '""') + '"'
+    header = (FIXTURES / "handmade" / "lab_specimens.csv").read_text().splitlines()[0]
+    (source / "lab_specimens_sendout.csv").write_text(
+        f"{header}\nL30,C01,PAT-0030,2106-3,routine,,,,,2026-11-23 10:00,S1,,,,,send_out,{quoted},"
+        "2026-11-23 12:00,,,,,,pending,\n")
+    return build_warehouse(root, source)
+
+
+def test_send_outs_download_neutralises_a_formula_lab(formula_lab, use_warehouse, tmp_path, monkeypatch, downloads):
+    """Whatever tables the Send-outs page shows: every download cell holding the lab's name starts with a quote."""
+    use_warehouse(formula_lab)
+    monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
+    deferred, eager = downloads
+    at = open_page(signed_in_app(APP, "manager"), "send_outs")
+    assert any(df.value.isin([FORMULA_LAB]).any().any() for df in at.dataframe)  # shown on the page as text
+    files = [make() for name, make in deferred.items() if str(name).endswith(".csv")]
+    files += [data for name, data in eager.items() if str(name).endswith(".csv")]  # (none: see the test above)
+    cells = [cell for data in files for cell in pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False).stack()
+             if "HYPERLINK" in cell]
+    assert cells and all(cell == "'" + FORMULA_LAB for cell in cells), cells
