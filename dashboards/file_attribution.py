@@ -28,8 +28,8 @@ import pyarrow as pa
 
 from ingest.contract import RECORD_TYPES
 
-FILE_CLINICS_VIEW = "main._file_clinics"  # (file_hash, clinic_id): no file name, no row content
-QUARANTINE_CLINIC_VIEW = "main._quarantine_clinic"  # quarantine rows' key and attributed clinic_id
+FILE_CLINICS_TABLE = "main._file_clinics"  # (file_hash, clinic_id): no file name, no row content
+QUARANTINE_CLINIC_TABLE = "main._quarantine_clinic"  # quarantine rows' key and attributed clinic_id
 
 
 def clinic_record_types(tables: set[str]) -> list[str]:
@@ -45,7 +45,7 @@ def _layouts() -> str:
 
 
 def quarantine_clinic_sql(alias: str) -> str:
-    """Every quarantine row's key (batch, file hash, record type, line) and the clinic of its own text, if any."""
+    """The key (batch, file hash, record type, line) and clinic of every quarantine row whose own text names one."""
     raw = f"{alias}.raw"
     return f"""
         WITH log AS (SELECT batch_id, file_hash, record_type, any_value(delimiter) AS delimiter
@@ -86,11 +86,11 @@ def attribution(serving: str) -> tuple[pa.Table, pa.Table] | None:
 
 
 def load_attribution(con: duckdb.DuckDBPyConnection, serving: str) -> None:
-    """Create QUARANTINE_CLINIC_VIEW and FILE_CLINICS_VIEW as tables in `con` from the copy's cached attribution."""
+    """Create QUARANTINE_CLINIC_TABLE and FILE_CLINICS_TABLE as tables in `con` from the copy's cached attribution."""
     tables = attribution(serving)
     if tables is None:
         return
-    for name, table in zip((QUARANTINE_CLINIC_VIEW, FILE_CLINICS_VIEW), tables, strict=True):
+    for name, table in zip((QUARANTINE_CLINIC_TABLE, FILE_CLINICS_TABLE), tables, strict=True):
         con.register("_attribution", table)
         con.execute(f"CREATE TABLE {name} AS SELECT * FROM _attribution")
         con.unregister("_attribution")
@@ -101,19 +101,19 @@ def attributed_quarantine_sql(src: str) -> str:
     return f"""
         SELECT q.*, coalesce(own.clinic_id, single.clinic_id) AS clinic_id
         FROM {src} q
-        LEFT JOIN (SELECT DISTINCT * FROM {QUARANTINE_CLINIC_VIEW}) own
+        LEFT JOIN (SELECT DISTINCT * FROM {QUARANTINE_CLINIC_TABLE}) own
                USING (batch_id, file_hash, record_type, source_line)
-        LEFT JOIN (SELECT file_hash, min(clinic_id) AS clinic_id FROM {FILE_CLINICS_VIEW}
+        LEFT JOIN (SELECT file_hash, min(clinic_id) AS clinic_id FROM {FILE_CLINICS_TABLE}
                    GROUP BY file_hash HAVING count(DISTINCT clinic_id) = 1) single USING (file_hash)"""
 
 
 def file_visible_sql(scope: str, network: bool) -> str:
     """Predicate on a row with `file_hash`: the file belongs to one of the user's clinics (`scope` on clinic_id),
     or, for a user who sees network-wide rows, to no clinic at all."""
-    mine = f"file_hash IN (SELECT file_hash FROM {FILE_CLINICS_VIEW} WHERE {scope})"
+    mine = f"file_hash IN (SELECT file_hash FROM {FILE_CLINICS_TABLE} WHERE {scope})"
     if not network:
         return mine
-    return f"({mine} OR file_hash NOT IN (SELECT file_hash FROM {FILE_CLINICS_VIEW} WHERE file_hash IS NOT NULL))"
+    return f"({mine} OR file_hash NOT IN (SELECT file_hash FROM {FILE_CLINICS_TABLE} WHERE file_hash IS NOT NULL))"
 
 
 def row_visible_sql(scope: str, network: bool) -> str:
