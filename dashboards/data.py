@@ -70,22 +70,19 @@ def serving_file() -> Path | None:
     return current_serving_file(serving_dir())
 
 
-def allowed_clinics() -> tuple[str, ...]:
+def user_scope() -> tuple[tuple[str, ...], bool]:
+    """The signed-in user's clinics, and whether they also see the ingest log's and quarantine's rows that belong
+    to no clinic: only administrators (a file or row of the whole network may carry any clinic's data)."""
     from dashboards.auth import current_user
 
     user = current_user()
     if user is None:
         raise NotSignedIn("no signed-in user")
-    return tuple(sorted(user.clinics))
+    return tuple(sorted(user.clinics)), user.role == "admin"
 
 
-def sees_network_rows() -> bool:
-    """Whether the signed-in user sees the ingest log's and quarantine's rows that belong to no clinic: only
-    administrators (a file or row of the whole network may carry any clinic's data)."""
-    from dashboards.auth import current_user
-
-    user = current_user()
-    return user is not None and user.role == "admin"
+def allowed_clinics() -> tuple[str, ...]:
+    return user_scope()[0]
 
 
 def _quote(name: str) -> str:
@@ -162,7 +159,7 @@ def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
     An empty frame before the first build. If a copy is pruned between reading the pointer and opening it,
     the pointer is read again once.
     """
-    clinics, network = allowed_clinics(), sees_network_rows()
+    clinics, network = user_scope()
     for attempt in range(2):
         path = serving_file()
         if path is None:
