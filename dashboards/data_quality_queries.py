@@ -83,25 +83,28 @@ def ingest_log(types: list[str], limit: int) -> pd.DataFrame:
             ORDER BY finished_at DESC, file_name LIMIT $2""", p.values)
 
 
-def quarantine_reasons(types: list[str]) -> pd.DataFrame:
+# Quarantined rows of the chosen record types and clinics; rows of no clinic (administrators only) stay in.
+QUARANTINE_FILTER = "list_contains($1, record_type) AND (list_contains($2, clinic_id) OR clinic_id IS NULL)"
+
+
+def quarantine_reasons(types: list[str], clinics: list[str]) -> pd.DataFrame:
     """Quarantined rows per reason code and record type, both translated."""
-    p = Params(types)
+    p = Params(types, clinics)
     return query(
         f"""SELECT {p.label('reason_code', 'qreason_')} AS reason_code,
                    {p.label('record_type', 'record_type_')} AS record_type, count(*) AS n
-            FROM raw.quarantine WHERE list_contains($1, record_type) GROUP BY ALL ORDER BY n DESC, 1, 2""",
-        p.values)
+            FROM raw.quarantine WHERE {QUARANTINE_FILTER} GROUP BY ALL ORDER BY n DESC, 1, 2""", p.values)
 
 
-def quarantine_rows(types: list[str], limit: int) -> pd.DataFrame:
+def quarantine_rows(types: list[str], clinics: list[str], limit: int) -> pd.DataFrame:
     """The most recently ingested `limit` quarantined rows (clinic, file, line, record type, reasons), with
     `total`. The clinic is the row's attributed one (dashboards/file_attribution.py); none for network rows."""
-    p = Params(types, limit)
+    p = Params(types, clinics, limit)
     return query(
         f"""SELECT clinic_id, file_name, source_line, {p.label('record_type', 'record_type_')} AS record_type,
                    {p.label_list('reason_codes', 'qreason_')} AS reason_codes, count(*) OVER () AS total
-            FROM raw.quarantine WHERE list_contains($1, record_type)
-            ORDER BY ingested_at DESC, file_name, source_line LIMIT $2""", p.values)
+            FROM raw.quarantine WHERE {QUARANTINE_FILTER}
+            ORDER BY ingested_at DESC, file_name, source_line LIMIT $3""", p.values)
 
 
 def flagged_rows(clinics: list[str], limit: int) -> pd.DataFrame | None:

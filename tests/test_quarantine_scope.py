@@ -136,3 +136,10 @@ def test_an_administrator_also_sees_rows_of_no_clinic(sign_in):
     at = open_page(sign_in("admin"), "data_quality")
     assert quarantine_table(at) == C01_ROWS | C02_ROWS | NETWORK_ROWS
 
+
+
+def test_the_clinic_filter_narrows_the_quarantine(sign_in):
+    """An administrator of C01 and C02 choosing C02: C02's rows, and still the rows of no clinic."""
+    at = open_page(sign_in("admin"), "data_quality")
+    at.sidebar.multiselect(key="dq_clinics").set_value(["C02"]).run()
+    assert quarantine_table(at) == C02_ROWS | NETWORK_ROWS

@@ -4,7 +4,8 @@ Per file from raw.ingest_log: rows read = loaded + quarantined (the ingest's rec
 from raw.quarantine (file, line and reason code only, never the row's text; `backoffice ingest` prints it to
 whoever runs the import), and the loaded rows with an impossible timeline that the marts flag and leave out of the
 statistics. data.py shows only the files and quarantined rows of the user's clinics (network-wide ones to
-administrators); the filters below narrow that further.
+administrators); the record-type filter narrows all of it, the clinic filter the quarantined rows (rows of no
+clinic stay) and the flagged timelines.
 
 Every figure is aggregated in DuckDB (dashboards/data_quality_queries.py) and each detail table pulls only the
 rows it shows, most recent first, with "showing N of M".
@@ -69,7 +70,7 @@ with left, st.container(border=True):
     fig.update_yaxes(categoryorder="total ascending")
     ui.chart(fig, height=max(300, 60 + 28 * len(files)))
 with right, st.container(border=True):
-    reasons = dq.quarantine_reasons(chosen_types)
+    reasons = dq.quarantine_reasons(chosen_types, clinics)
     if reasons.empty:
         st.success(t("no_quarantine"))
     else:
@@ -87,7 +88,7 @@ ui.table(log, {"file_name": "file", "record_type": "record_type", "status": "sta
          "ingest_log.csv", key="dq_log", total=dq.total(log))
 
 st.subheader(t("quarantine_rows"))
-quarantine = dq.quarantine_rows(chosen_types, ui.MAX_TABLE_ROWS)
+quarantine = dq.quarantine_rows(chosen_types, clinics, ui.MAX_TABLE_ROWS)
 if quarantine.empty:
     st.caption(t("no_quarantine"))
 else:
