@@ -9,6 +9,7 @@ belongs to whom is worked out by hand from the lines written here.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pytest
@@ -143,3 +144,17 @@ def test_the_clinic_filter_narrows_the_quarantine(sign_in):
     at = open_page(sign_in("admin"), "data_quality")
     at.sidebar.multiselect(key="dq_clinics").set_value(["C02"]).run()
     assert quarantine_table(at) == C02_ROWS | NETWORK_ROWS
+
+
+def test_the_file_chart_shows_the_files_with_most_quarantined_rows(sign_in, monkeypatch):
+    """Only dq.CHART_FILES files are charted: with 2, the two files with quarantined rows (LAB_C02: 3, PROC_NET: 2;
+    the hand-made files have none), and the title says so."""
+    from dashboards import data_quality_queries
+
+    monkeypatch.setattr(data_quality_queries, "CHART_FILES", 2)
+    at = open_page(sign_in("admin"), "data_quality")
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart")
+                 if "Rows per file" in json.loads(c.proto.spec)["layout"]["title"]["text"])
+    assert "the 2 files with the most quarantined" in chart["layout"]["title"]["text"]
+    quarantined = next(trace for trace in chart["data"] if trace["name"] == "Quarantined")
+    assert set(quarantined["y"]) == {LAB_C02, PROC_NET}
