@@ -10,16 +10,18 @@ only the signed-in user's clinics:
 - every table in `marts` and `reference` with a `clinic_id` column: `WHERE clinic_id IN (the user's clinics)`;
 - `reference` tables without `clinic_id` (test and procedure catalogs): as they are;
 - a `marts` table without `clinic_id` is not exposed at all unless listed in UNSCOPED (default deny);
-- `raw.ingest_log` (one row per file, no patient data) and `raw.quarantine` without the row text and free-text
-  reason (a quarantined row may belong to any clinic of the network, so only its file, line and reason code);
+- `raw.ingest_log` (one row per file, no patient data): the files with rows of the user's clinics;
+  `raw.quarantine` without the row text and free-text reason (only file, line, reason code and `clinic_id`): the
+  rows of the user's clinics, by the row's own clinic or else its file's (dashboards/file_attribution.py); files and
+  rows that belong to no clinic only for administrators;
 - `raw.clinics` and `staging.stg_backoffice__clinics`: the user's clinics' names and time zones (the audit
   report reads the latter);
 - `marts.dim_compliance_rules`: the compliance rules' definitions and sources (no clinic, no patient).
 
 Then file access and configuration changes are switched off, so a page cannot attach or read any file (the
 serving copy included) other than through these views.
-Results are cached per (serving file, clinics, SQL, parameters) with a TTL: a new publication is a new file
-name, so the cache moves to the new copy at once. SQL takes bound parameters only.
+Results are cached per (serving file, clinics, network rows, SQL, parameters) with a TTL: a new publication is a
+new file name, so the cache moves to the new copy at once. SQL takes bound parameters only.
 """
 
 from __future__ import annotations
@@ -37,15 +39,23 @@ import streamlit as st
 
 from backoffice.publish import current_serving_file
 from backoffice.settings import serving_dir
+from dashboards.file_attribution import (
+    attributed_quarantine_sql,
+    file_visible_sql,
+    load_attribution,
+    row_visible_sql,
+)
 
 CACHE_TTL_SECONDS = 300
 EXPOSED_SCHEMAS = ("marts", "reference")
 # (schema, table) of clinic-less marts a page may read
 UNSCOPED: frozenset[tuple[str, str]] = frozenset({("marts", "dim_compliance_rules")})
 RAW_VIEWS = {
-    ("raw", "ingest_log"): "SELECT *, regexp_extract(source_file, '[^/\\\\]+$') AS file_name FROM {src}",
+    ("raw", "ingest_log"): "SELECT *, regexp_extract(source_file, '[^/\\\\]+$') AS file_name FROM {src} "
+                           "WHERE {file_visible}",
     ("raw", "quarantine"): """SELECT batch_id, regexp_extract(source_file, '[^/\\\\]+$') AS file_name, source_line,
-                                     record_type, reason_code, reason_codes, ingested_at FROM {src}""",
+                                     record_type, reason_code, reason_codes, ingested_at, clinic_id
+                              FROM ({attributed}) WHERE {row_visible}""",
     ("raw", "clinics"): "SELECT clinic_id, name, timezone FROM {src} WHERE _is_current AND {scope}",
     ("staging", "stg_backoffice__clinics"): "SELECT clinic_id, name, timezone, country FROM {src} WHERE {scope}",
 }
@@ -60,21 +70,30 @@ def serving_file() -> Path | None:
     return current_serving_file(serving_dir())
 
 
-def allowed_clinics() -> tuple[str, ...]:
+def user_scope() -> tuple[tuple[str, ...], bool]:
+    """The signed-in user's clinics, and whether they also see the ingest log's and quarantine's rows that belong
+    to no clinic: only administrators (a file or row of the whole network may carry any clinic's data)."""
     from dashboards.auth import current_user
 
     user = current_user()
     if user is None:
         raise NotSignedIn("no signed-in user")
-    return tuple(sorted(user.clinics))
+    return tuple(sorted(user.clinics)), user.role == "admin"
+
+
+def allowed_clinics() -> tuple[str, ...]:
+    return user_scope()[0]
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def scoped_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
-    """An in-memory connection whose tables are views of the serving copy restricted to `clinics`."""
+def scoped_connection(serving: str, clinics: tuple[str, ...], network: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection whose tables are views of the serving copy restricted to `clinics`.
+
+    `network`: also the ingest log's and quarantine's rows that belong to no clinic (administrators).
+    """
     con = duckdb.connect(":memory:")
     try:
         alias = "served_" + secrets.token_hex(8)
@@ -93,10 +112,13 @@ def scoped_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPy
                GROUP BY ALL""",
             {"cat": alias, "views": [f"{schema}.{table}" for schema, table in RAW_VIEWS]},
         ).fetchall()
+        load_attribution(con, serving)
         for schema, table, has_clinic in rows:
             src = f"{alias}.{_quote(schema)}.{_quote(table)}"
             if (schema, table) in RAW_VIEWS:
-                body = RAW_VIEWS[(schema, table)].format(src=src, scope=scope)
+                body = RAW_VIEWS[(schema, table)].format(
+                    src=src, scope=scope, attributed=attributed_quarantine_sql(src),
+                    file_visible=file_visible_sql(scope, network), row_visible=row_visible_sql(scope, network))
             elif schema in EXPOSED_SCHEMAS and has_clinic:
                 body = f"SELECT * FROM {src} WHERE {scope}"
             elif schema == "reference" or (schema, table) in UNSCOPED:
@@ -119,14 +141,15 @@ def _close(con: duckdb.DuckDBPyConnection) -> None:
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner=False, on_release=_close)
-def _shared_connection(serving: str, clinics: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
-    """One scoped connection per (serving copy, clinic set), shared by sessions; each query takes its own cursor."""
-    return scoped_connection(serving, clinics)
+def _shared_connection(serving: str, clinics: tuple[str, ...], network: bool = False) -> duckdb.DuckDBPyConnection:
+    """One scoped connection per (serving copy, clinic set, network rows), shared by sessions; each query takes its
+    own cursor."""
+    return scoped_connection(serving, clinics, network)
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=1024)
-def _cached_query(serving: str, clinics: tuple[str, ...], sql: str, params: tuple) -> pd.DataFrame:
-    with _shared_connection(serving, clinics).cursor() as cur:
+def _cached_query(serving: str, clinics: tuple[str, ...], network: bool, sql: str, params: tuple) -> pd.DataFrame:
+    with _shared_connection(serving, clinics, network).cursor() as cur:
         return cur.execute(sql, list(params)).df()
 
 
@@ -136,13 +159,13 @@ def query(sql: str, params: list | tuple = ()) -> pd.DataFrame:
     An empty frame before the first build. If a copy is pruned between reading the pointer and opening it,
     the pointer is read again once.
     """
-    clinics = allowed_clinics()
+    clinics, network = user_scope()
     for attempt in range(2):
         path = serving_file()
         if path is None:
             return pd.DataFrame()
         try:
-            return _cached_query(str(path), clinics, sql, tuple(params))
+            return _cached_query(str(path), clinics, network, sql, tuple(params))
         except duckdb.IOException:
             if attempt or serving_file() == path:
                 raise

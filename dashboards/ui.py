@@ -153,30 +153,58 @@ def _formatter(series: pd.Series, decimals: int) -> Callable[[object], str] | No
     return None
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV a spreadsheet opens correctly: German = semicolons, decimal commas, UTF-8 with BOM (Excel)."""
-    if language() == "de":
-        return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y %H:%M").encode("utf-8-sig")
-    return df.to_csv(index=False).encode("utf-8")
+# OWASP "CSV Injection": a spreadsheet runs a cell starting with one of these as a formula.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with every text cell that a spreadsheet would run as a formula prefixed with a single quote (OWASP CSV
+    injection: a `reference_lab` of `=HYPERLINK(...)` must arrive as text). Only text cells: a negative number
+    stays a number."""
+    out = df.copy()
+    for col in df.columns:
+        values = df[col]
+        if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.map(type).eq(str)
+        risky = text & values.where(text, "").astype(str).str.contains(FORMULA_START, regex=True)
+        if risky.any():
+            out[col] = values.mask(risky, "'" + values.where(risky, "").astype(str))
+    return out
+
+
+def csv_bytes(df: pd.DataFrame, lang: str | None = None) -> bytes:
+    """CSV a spreadsheet opens correctly and safely: formulas neutralised; German = semicolons, decimal commas,
+    UTF-8 with BOM (Excel). `lang` defaults to the language chosen now (pass it when called outside the run)."""
+    df = neutralise_formulas(df)
+    # CRLF rows (RFC 4180): the csv writer then also quotes a cell holding a lone CR, which would otherwise end the row
+    if (lang or language()) == "de":
+        return df.to_csv(index=False, sep=";", decimal=",", date_format="%d.%m.%Y %H:%M",
+                         lineterminator="\r\n").encode("utf-8-sig")
+    return df.to_csv(index=False, lineterminator="\r\n").encode("utf-8")
 
 
 def table(df: pd.DataFrame, columns: dict[str, str], file_name: str, *, key: str, decimals: int = 1,
-          plain: tuple[str, ...] = ()) -> None:
-    """Detail table with translated headers and localized values, and a CSV download of all its rows.
+          plain: tuple[str, ...] = (), total: int | None = None) -> None:
+    """Detail table with translated headers and localized values, and a CSV download of exactly its rows.
 
     `columns` maps each column to show (in order) to its label key; `plain` columns (line numbers, ids) are shown
-    without thousands separators.
+    without thousands separators. At most MAX_TABLE_ROWS rows are shown; `total` is how many rows the selection
+    has when the caller already pulled only the first ones (the caption then says "showing N of M").
+    The CSV is written only when the user clicks (Streamlit's deferred download), from the rows shown, in the
+    language of this run: a render serialises nothing.
     """
-    frame = df[list(columns)].rename(columns={c: t(k) for c, k in columns.items()})
-    shown = frame.head(MAX_TABLE_ROWS)
-    formats = {col: f for col in shown.columns if (f := _formatter(shown[col], decimals)) is not None}
+    frame = df[list(columns)].rename(columns={c: t(k) for c, k in columns.items()}).head(MAX_TABLE_ROWS)
+    formats = {col: f for col in frame.columns if (f := _formatter(frame[col], decimals)) is not None}
     for col in plain:
         formats[t(columns[col])] = lambda v: "—" if is_missing(v) else str(v)
     # st.dataframe draws booleans as checkboxes whatever the format: show them as words.
-    words = [col for col in shown.columns if _is_boolean(shown[col])]
-    shown = shown.assign(**{col: shown[col].map(formats.pop(col)) for col in words})
+    words = [col for col in frame.columns if _is_boolean(frame[col])]
+    shown = frame.assign(**{col: frame[col].map(formats.pop(col)) for col in words})
     st.dataframe(shown.style.format(formats, na_rep="—"), hide_index=True, width="stretch", placeholder="—")
-    if len(frame) > len(shown):
-        st.caption(t("rows_shown", shown=fmt_number(len(shown), 0), total=fmt_number(len(frame), 0)))
-    st.download_button(t("download_csv"), csv_bytes(frame), file_name, "text/csv", key=f"csv_{key}",
+    total = max(len(df), total or 0)
+    if total > len(frame):
+        st.caption(t("rows_shown", shown=fmt_number(len(frame), 0), total=fmt_number(total, 0)))
+    lang = language()
+    st.download_button(t("download_csv"), lambda: csv_bytes(frame, lang), file_name, "text/csv", key=f"csv_{key}",
                        icon=":material/download:", on_click="ignore")
