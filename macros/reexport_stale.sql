@@ -58,7 +58,9 @@
       - a room event: its day; a lab test: its collection day (throughput);
     each with the day before (a cleaning ended after midnight closes the day before's start) and the day after (an
     occupancy or cleaning running past midnight), and `after_days` more days after it (fct_room_occupancy: the
-    prolonged-turnover baseline of the following days). -#}
+    prolonged-turnover baseline of the following days).
+    Cost: four scans of raw columns, read only where _ingested_at is recent or _superseded_by_batch is set; on
+    12 clinics x 120 days the statement takes 66 ms when one new day arrived (36 ms with nothing new). -#}
 {% macro room_stale(after_days=0) -%}
     {%- set since = ingest_watermark() -%}
     with procedures as materialized (
