@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 
+from backoffice.build_failures import Failure, read_failures
 from backoffice.file_modes import make_private, private_umask
 from backoffice.settings import REPO_ROOT
 
@@ -18,7 +20,19 @@ DAILY_DATA_TEST_DAYS = 7
 
 
 class BuildFailed(RuntimeError):
-    pass
+    """dbt failed; `failures` are the tests and models that failed, from its run_results.json (module
+    build_failures says what to do about each)."""
+
+    def __init__(self, message: str, failures: list[Failure] | None = None) -> None:
+        super().__init__(message)
+        self.failures = failures or []
+
+
+def target_path(args: list[str]) -> Path:
+    """dbt's target folder for `args`: --target-path, else DBT_TARGET_PATH, else the project's target/."""
+    if "--target-path" in args:
+        return Path(args[args.index("--target-path") + 1])
+    return Path(os.environ.get("DBT_TARGET_PATH") or REPO_ROOT / "target")
 
 
 def dbt(args: list[str], db_path: Path) -> None:
@@ -28,6 +42,7 @@ def dbt(args: list[str], db_path: Path) -> None:
     os.environ["BACKOFFICE_DB"] = str(db_path)
     project = ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(REPO_ROOT)]
     private_umask()  # the warehouse's WAL and dbt's log: 0600 (backoffice.file_modes)
+    started = time.time()
     try:
         result = dbtRunner().invoke([*args, *project])
     finally:
@@ -42,7 +57,9 @@ def dbt(args: list[str], db_path: Path) -> None:
             failed = [f"{r.node.name}: {r.status}" for r in result.result.results
                       if str(r.status) in ("error", "fail", "runtime error")]
         detail = "; ".join(failed) or str(result.exception or "see the dbt log above")
-        raise BuildFailed(f"dbt {' '.join(args)} failed: {detail}")
+        target = target_path(args)
+        raise BuildFailed(f"dbt {' '.join(args)} failed: {detail}",
+                          read_failures(target if target.is_absolute() else REPO_ROOT / target, started - 1))
 
 
 def build(db_path: Path, full_refresh: bool = False, unit_tests: bool = True,

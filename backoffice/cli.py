@@ -10,12 +10,14 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from backoffice import freshness, settings
 from backoffice.build import DAILY_DATA_TEST_DAYS, BuildFailed, daily_build
 from backoffice.build import build as dbt_build
+from backoffice.build_failures import explain
 from backoffice.dashboard_secret import streamlit_env
 from backoffice.file_modes import private_umask
 from backoffice.publish import publish
@@ -140,7 +142,9 @@ def build(
     try:
         (daily_build if daily else dbt_build)(db, full_refresh=full_refresh)
     except BuildFailed as exc:
-        console.print(f"[red]error[/] {exc}")
+        console.print(f"[red]error[/] {escape(str(exc))}", highlight=False)
+        for line in explain(exc.failures, full_refresh):
+            console.print(line, markup=False, highlight=False)
         raise typer.Exit(1) from exc
     served = publish(db, settings.serving_dir())
     console.print(f"Published {served}")

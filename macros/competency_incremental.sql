@@ -109,6 +109,9 @@
     join built b on b.clinic_id = p.clinic_id and p.performed_on < b.built_through
     where p.ingested_at > {{ ingest_watermark() }} and p.competency_code is not null
     union
+    select clinic_id, performed_by, competency_code from ({{ superseded_performers(ingest_watermark()) }})
+    where competency_code is not null
+    union
     select p.clinic_id, p.staff_id, p.competency_code
     from {{ state_table('pairs', '_next') }} p
     join changed_staff using (clinic_id, staff_id)
@@ -152,8 +155,9 @@
 
 {#- Hooks of the marts: `sources` the status tables they read; a run recomputes the new days and the staff members
     (`key` clinic_id, staff column[, competency_code]) with rows of `sources` rebuilt for days the mart already holds
-    (`date_column`); `performances`: also those with a test or procedure of such a day ingested since the previous
-    run (a performance needing no competency has no status row that would show it). -#}
+    (`date_column`), and those the sources no longer have (keyed by staff_id); `performances`: also those with a test
+    or procedure of such a day ingested since the previous run (a performance needing no competency has no status row
+    that would show it), and the performers a corrected re-export took a performance from. -#}
 {% macro competency_mart_pre_hooks(sources, date_column, key, performances=false) -%}
     {%- set newest -%}
         greatest({% for s in sources %}(select max(_built_at) from {{ ref(s) }}){{ ', ' if not loop.last }}{% endfor %})
@@ -172,6 +176,17 @@
         from {{ ref('int_competency_performances') }} p
         join built b on b.clinic_id = p.clinic_id and p.performed_on < b.built_through
         where p.ingested_at > {{ ingest_watermark() }}
+        union
+        select clinic_id, performed_by from ({{ superseded_performers(ingest_watermark()) }})
+        {%- endif %}
+        {%- if key[1] == 'staff_id' %}
+        union
+        -- staff members (pairs) the sources no longer have at all (a re-export took their last performance)
+        (select distinct {{ key | join(', ') }} from {{ this }}
+         except
+         {%- for s in sources %}
+         select {{ key | join(', ') }} from {{ ref(s) }}{{ ' union' if not loop.last }}
+         {%- endfor %})
         {%- endif %}
     {%- endset -%}
     {{ ingest_watermark_save(newest, 'built') }};
@@ -191,10 +206,10 @@
 
 {#- int_competency_practice_events, incremental by pair (clinic_id, staff_id, competency_code): the pairs whose sign-off
     or later sign-off assessments changed since the previous run (copies kept beside the table, macros state_*), the
-    pairs with a procedure ingested after its watermark, and every pair of a clinic whose procedure records now begin
-    earlier (the lapse clock starts there). The pre-hook lists them in <model>__pairs_due and deletes their rows; the
-    model recomputes their whole history. Not caught: a correction that names another performer leaves the old
-    performer's pair as it was (--full-refresh). -#}
+    pairs with a procedure ingested after its watermark and the pairs a corrected re-export took a procedure from
+    (macro superseded_performers: another day or another performer), and every pair of a clinic whose procedure
+    records now begin earlier (the lapse clock starts there). The pre-hook lists them in <model>__pairs_due and
+    deletes their rows; the model recomputes their whole history. -#}
 {% macro practice_states() -%}
     {{ return({
         'signoffs': "select clinic_id, staff_id, competency_code, signed_off_on from "
@@ -211,6 +226,8 @@
 {%- endmacro %}
 
 {% macro practice_pre_hooks() -%}
+    {#- rendered outside the is_incremental() block, so that dbt sees its ref when it parses the project -#}
+    {%- set moved = superseded_performers(ingest_watermark()) -%}
     {{ ingest_watermark_save(newest_ingested_at(['int_competency_performances'])) }};
     {{ state_save_all(practice_states()) }}
     {%- if is_incremental() %};
@@ -221,6 +238,9 @@
     union
     select clinic_id, performed_by, competency_code from {{ ref('int_competency_performances') }}
     where ingested_at > {{ ingest_watermark() }} and performance_type = 'procedure' and competency_code is not null
+    union
+    select clinic_id, performed_by, competency_code from ({{ moved }})
+    where competency_code is not null
     union
     select t.clinic_id, t.staff_id, t.competency_code from {{ this }} t
     where t.clinic_id in ({{ state_changes('records_begin', 'clinic_id') }});

@@ -54,6 +54,8 @@
     select t.clinic_id, {{ day }}
     from {{ ref('fct_lab_turnaround') }} t
     join late using (clinic_id, specimen_id)
+    union all
+    {{ lab_versions_stale(day, built_column) }}
     {%- if this_has_specimens %}
     union all
     select b.clinic_id, b.{{ date_column }} from {{ this }} b join late using (clinic_id, specimen_id)
@@ -68,6 +70,19 @@
 
 {% macro lab_period_stale(period) -%}
     {{ clinic_day_ingested_after(ref('fct_lab_turnaround'), lab_period(period), built_column='last_ingested_at') }}
+    union all
+    {{ lab_versions_stale(lab_period(period, 't.collected_date'), 'last_ingested_at') }}
+{%- endmacro %}
+
+{#- The partitions (`day`, an expression on rows `t` with clinic_id and collected_date) of the lab rows ingested after
+    the newest ingest time the model has stored (its column `built_column`), and of the versions those re-exports
+    superseded (macro source_versions_since): a corrected re-export that moves a specimen to another day leaves the
+    old day's (week's, month's) figures too. -#}
+{% macro lab_versions_stale(day, built_column) -%}
+    {%- set since = "(select coalesce(max(" ~ built_column ~ "), timestamp '-infinity') from " ~ this ~ ")" -%}
+    select t.clinic_id, {{ day }}
+    from (select clinic_id, cast(collected_at_local as date) as collected_date
+          from ({{ source_versions_since('lab_specimens', since) }})) t
 {%- endmacro %}
 
 {#- The fct_lab_turnaround rows of every specimen with a row in a partition this run recomputes (`date_column`, the

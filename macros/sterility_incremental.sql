@@ -14,7 +14,9 @@
       - an encounter: the days of its procedures (patients' rights) and of its exam-room use, and the day before;
       - a room event or an in-house lab result: its day and the day(s) before, back to the terminal-clean grace;
       - a disinfection cycle: the day of the device's next use after it;
-      - and the days the table holds for the loads and procedures of those rows (a corrected record may move). -#}
+      - and the days the table holds for the loads and procedures of those rows (a corrected record may move).
+    "Rows ingested after the watermark" are the raw versions of macro source_versions_since: the new versions and
+    those they superseded, so that a record a corrected re-export moved has its old days recomputed too. -#}
 
 {% macro sterility_sources() -%}
     {{ return(['stg_backoffice__sterilizer_cycles', 'stg_backoffice__procedures', 'stg_backoffice__encounters',
@@ -37,18 +39,16 @@
 
     cycles as (
         select clinic_id, load_id, cast(started_at_local as date) as day
-        from {{ ref('stg_backoffice__sterilizer_cycles') }}
-        where ingested_at > (select built_at from built)
+        from ({{ source_versions_since('sterilizer_cycles', '(select built_at from built)') }})
     ),
 
     encounters as (
         select clinic_id, encounter_id, cast(exam_room_in_at_local as date) as day
-        from {{ ref('stg_backoffice__encounters') }}
-        where ingested_at > (select built_at from built)
+        from ({{ source_versions_since('encounters', '(select built_at from built)') }})
     ),
 
     procedures as (
-        select clinic_id, procedure_id, device_id, sterilizer_load_id, encounter_id, ingested_at,
+        select clinic_id, procedure_id, device_id, sterilizer_load_id, encounter_id,
                coalesce(procedure_start_at, patient_in_at) as used_at,
                cast(coalesce(procedure_start_at_local, patient_in_at_local) as date) as day,
                cast(patient_in_at_local as date) as in_day
@@ -56,10 +56,19 @@
         where status in ('completed', 'aborted')
     ),
 
+    -- every status: a procedure now cancelled leaves the checks of the day it had
+    procedure_versions as (
+        select clinic_id, procedure_id, device_id, sterilizer_load_id, encounter_id,
+               coalesce(procedure_start_at, patient_in_at) as used_at,
+               cast(coalesce(procedure_start_at_local, patient_in_at_local) as date) as day,
+               cast(patient_in_at_local as date) as in_day
+        from ({{ source_versions_since('procedures', '(select built_at from built)') }})
+    ),
+
     late_procedures as (
         -- joins with the few late rows, not `(clinic_id, load_id) in (...)`: DuckDB plans that as a mark join over
         -- every row of the history
-        select * from procedures p where p.ingested_at > (select built_at from built)
+        select * from procedure_versions
         union
         select p.* from cycles c join procedures p on p.clinic_id = c.clinic_id and p.sterilizer_load_id = c.load_id
         union
@@ -71,8 +80,7 @@
         select clinic_id, device_id, used_at as event_at from late_procedures where device_id is not null
         union all
         select clinic_id, device_id, started_at
-        from {{ ref('stg_backoffice__disinfection_cycles') }}
-        where ingested_at > (select built_at from built)
+        from ({{ source_versions_since('disinfection_cycles', '(select built_at from built)') }})
     ),
 
     next_uses as (
@@ -91,12 +99,11 @@
         union all select clinic_id, day from next_uses
         union all
         select clinic_id, cast(occurred_at_local as date) - d
-        from {{ ref('stg_backoffice__room_events') }}, {{ back }}
-        where ingested_at > (select built_at from built)
+        from ({{ source_versions_since('room_events', '(select built_at from built)') }}), {{ back }}
         union all
         select clinic_id, cast(collected_at_local as date) - d
-        from {{ ref('stg_backoffice__lab_specimens') }}, {{ back }}
-        where ingested_at > (select built_at from built) and performing_site = 'in_house'
+        from ({{ source_versions_since('lab_specimens', '(select built_at from built)') }}), {{ back }}
+        where performing_site = 'in_house'
         union all
         select t.clinic_id, t.check_date from cycles c join {{ this }} t on t.clinic_id = c.clinic_id and t.load_id = c.load_id
         union all

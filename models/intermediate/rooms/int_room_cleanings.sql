@@ -11,24 +11,14 @@
 -- Terminal (end-of-day) cleaning and out-of-service events are not per-occupancy and are not used here.
 -- Incremental by cleaning_date (local day of the start) per clinic: a day needs only its own and later events
 -- and the occupancies of that day and the day before.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('cleaning_date') }}",
-) }}
+{{ room_day_config('cleaning_date') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('cleaning_date') }}
-),
-
-events as (
+-- every event from the first partition due (macro clinic_day_due_from): a start's end may come on a later day
+with events as (
     select e.clinic_id, e.room_id, e.event_id, e.event_type, e.occurred_at, e.occurred_at_local, e.staff_id
     from {{ ref('stg_backoffice__room_events') }} e
-    left join watermarks w on w.clinic_id = e.clinic_id
     where e.event_type in ('cleaning_start', 'cleaning_end')
-      and cast(e.occurred_at_local as date) > coalesce(w.built_through, date '1900-01-01')
+      and cast(e.occurred_at_local as date) >= {{ clinic_day_due_from() }}
 ),
 
 ordered as (
@@ -57,14 +47,14 @@ cleanings as (
         case when next_event_type = 'cleaning_end' then next_occurred_at_local end as cleaning_end_at_local
     from ordered
     where event_type = 'cleaning_start'
+      and {{ clinic_day_due('cleaning_date', 'clinic_id', 'cast(occurred_at_local as date)') }}
 ),
 
 occupancies as (
-    -- the days rebuilt and the day before (an overnight patient leaving after midnight)
+    -- from the day before the first partition due (an overnight patient leaving after midnight)
     select o.clinic_id, o.room_id, o.procedure_id, o.patient_in_at, o.patient_out_at, o.patient_out_at_local
     from {{ ref('int_room_occupancies') }} o
-    left join watermarks w on w.clinic_id = o.clinic_id
-    where o.occupancy_date >= coalesce(w.built_through, date '1900-01-01')
+    where o.occupancy_date >= {{ clinic_day_due_from() }} - 1
 ),
 
 -- One timeline per room: patients in, patients out and cleaning starts. At a tie a patient out comes first and

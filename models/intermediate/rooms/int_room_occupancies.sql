@@ -11,25 +11,16 @@
 -- (out not after in, procedure outside the stay) keep their value and are flagged and left out of statistics, as
 -- are stays with a local time the DST change skips or repeats (ingest flags nonexistent / ambiguous_local_time).
 -- Incremental by occupancy_date per clinic (every window is per room and day: a day needs only its own rows).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('occupancy_date') }}",
-) }}
+{{ room_day_config('occupancy_date') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('occupancy_date') }}
-),
-
-procedures as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with procedures as (
     select p.*
     from {{ ref('stg_backoffice__procedures') }} p
-    left join watermarks w on w.clinic_id = p.clinic_id
     where p.status in ('completed', 'aborted')
-      and cast(coalesce(p.patient_in_at_local, p.procedure_start_at_local, p.procedure_end_at_local,
-                        p.patient_out_at_local) as date) > coalesce(w.built_through, date '1900-01-01')
+      and {{ clinic_day_due('occupancy_date', 'p.clinic_id',
+                            'cast(coalesce(p.patient_in_at_local, p.procedure_start_at_local, '
+                            ~ 'p.procedure_end_at_local, p.patient_out_at_local) as date)') }}
 ),
 
 occupancies as (

@@ -3,30 +3,19 @@
 -- int_room_calendar_hours), and its staffed minutes are its overlap with the room's staffed window. On the
 -- spring-forward day the 02:00 slot has no time and no row; on the fall-back day it lasts up to 120 minutes.
 -- Incremental by day per clinic (a table, so the marts read only the days they rebuild).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
-staffed as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with staffed as (
     select s.*
     from {{ ref('int_room_staffed_days') }} s
-    left join watermarks w on w.clinic_id = s.clinic_id
-    where s.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 's.clinic_id', 's.day') }}
 ),
 
 marks as (
     select c.clinic_id, c.day, list(c.mark_at order by c.mark_hour) as mark_ats
     from {{ ref('int_room_calendar_hours') }} c
-    left join watermarks w on w.clinic_id = c.clinic_id
-    where c.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 'c.clinic_id', 'c.day') }}
     group by c.clinic_id, c.day
 ),
 

@@ -10,41 +10,29 @@
 -- keeps only its part after everything before it ended. Minutes of different days never overlap, so merging per
 -- day is exact. Days outside the calendar (before the first or after the last day with a case) are dropped.
 -- Incremental by day per clinic: a day needs the intervals that start on it or on the day before.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
--- sources from the day before the first day rebuilt on (intervals running past midnight)
-occupancies as (
+-- sources from the day before the first partition due on (intervals running past midnight; macro
+-- clinic_day_due_from); the days due are chosen in day_bounds
+with occupancies as (
     select o.*
     from {{ ref('int_room_occupancies') }} o
-    left join watermarks w on w.clinic_id = o.clinic_id
-    where o.occupancy_date >= coalesce(w.built_through, date '1900-01-01')
+    where o.occupancy_date >= {{ clinic_day_due_from() }} - 1
 ),
 
 cleanings as (
     select c.*
     from {{ ref('int_room_cleanings') }} c
-    left join watermarks w on w.clinic_id = c.clinic_id
     where c.procedure_id is not null and c.cleaning_end_at > c.cleaning_start_at
-      and c.cleaning_date >= coalesce(w.built_through, date '1900-01-01')
+      and c.cleaning_date >= {{ clinic_day_due_from() }} - 1
 ),
 
 exam_stays as (
     select e.clinic_id, e.exam_room_id as room_id, e.exam_room_in_at as start_at, e.exam_room_out_at as end_at,
            e.exam_room_in_at_local as start_at_local, e.exam_room_out_at_local as end_at_local
     from {{ ref('stg_backoffice__encounters') }} e
-    left join watermarks w on w.clinic_id = e.clinic_id
     where e.exam_room_id is not null and e.exam_room_out_at > e.exam_room_in_at
-      and cast(e.exam_room_in_at_local as date) >= coalesce(w.built_through, date '1900-01-01')
+      and cast(e.exam_room_in_at_local as date) >= {{ clinic_day_due_from() }} - 1
 ),
 
 in_room as (
@@ -72,15 +60,14 @@ intervals as (
 ),
 
 day_bounds as (
-    -- the days rebuilt
+    -- the partitions due
     select
         c.clinic_id,
         c.day,
         min(c.mark_at) filter (where c.mark_hour = 0) as day_start_at,
         min(c.mark_at) filter (where c.mark_hour = 24) as day_end_at
     from {{ ref('int_room_calendar_hours') }} c
-    left join watermarks w on w.clinic_id = c.clinic_id
-    where c.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 'c.clinic_id', 'c.day') }}
     group by c.clinic_id, c.day
 ),
 

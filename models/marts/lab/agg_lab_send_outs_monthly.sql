@@ -5,12 +5,14 @@
 -- with that leg positive.
 -- Incremental by clinic and month: a run recomputes each clinic's last month, every month with a send-out newer than
 -- the table's last_ingested_at, and every month with a specimen open now or when the month was last built (open
--- specimens are judged as of the clinic's latest lab event).
+-- specimens are judged as of the clinic's latest lab event), and the months a re-export moved a specimen out of
+-- (macro lab_versions_stale).
 {{ clinic_day_config("{{ clinic_day_lookback_delete('month_start', 0,
                  clinic_day_ingested_after(ref('fct_lab_send_outs'), lab_period('month'),
                                            built_column='last_ingested_at')
                  ~ ' union all select clinic_id, ' ~ lab_period('month') ~ ' from ' ~ ref('fct_lab_send_outs')
-                 ~ ' where is_open union all select clinic_id, month_start from ' ~ this ~ ' where n_open > 0') }}") }}
+                 ~ ' where is_open union all select clinic_id, month_start from ' ~ this ~ ' where n_open > 0'
+                 ~ ' union all ' ~ lab_versions_stale(lab_period('month', 't.collected_date'), 'last_ingested_at')) }}") }}
 {%- set legs = ['collection_to_shipped', 'shipped_to_result', 'collection_to_result'] %}
 select
     clinic_id,

@@ -3,8 +3,9 @@
 -- last var lab_incremental_lookback_days days already in the table and every day that has a row ingested after the
 -- table's newest ingested row (a late export, a corrected re-export of an old day, or a re-exported encounter with
 -- its departure), and replaces them (delete+insert on collected_date). A changed seed or model needs --full-refresh.
--- Not caught: a re-export that moves a specimen to another collection day leaves it counted on the old day too,
--- until that day falls in the lookback or a full refresh.
+-- A re-export that moves a specimen to another collection day recomputes the old day too (macro lab_versions_stale);
+-- not caught: an old day left without any row of any clinic keeps its rows (delete+insert deletes only the days the
+-- run produces) until a full refresh.
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -25,6 +26,7 @@ with turnaround as (
                 select coalesce(max(last_ingested_at), timestamp '1900-01-01') from {{ this }}
             )
         )
+        or collected_date in (select collected_date from ({{ lab_versions_stale('t.collected_date', 'last_ingested_at') }}))
     {% endif %}
 )
 

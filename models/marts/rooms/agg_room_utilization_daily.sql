@@ -3,31 +3,20 @@
 --   adjusted = minutes of the local day the room was in use (patient in room, turnover between consecutive
 --              cases, cleaning after a case), inside or outside staffed hours / staffed minutes; may exceed 100 %.
 -- Incremental by local day, like fct_room_occupancy.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
-hourly as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with hourly as (
     select h.*
     from {{ ref('agg_room_utilization_hourly') }} h
-    left join watermarks w on w.clinic_id = h.clinic_id
-    where h.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 'h.clinic_id', 'h.day') }}
 ),
 
 day_use as (
     -- the pieces are already cut at local midnight (int_room_use_intervals)
     select i.clinic_id, i.room_id, i.day, sum(date_diff('second', i.start_at, i.end_at)) / 60.0 as used_min
     from {{ ref('int_room_use_intervals') }} i
-    left join watermarks w on w.clinic_id = i.clinic_id
-    where i.measure = 'used' and i.day > coalesce(w.built_through, date '1900-01-01')
+    where i.measure = 'used' and {{ clinic_day_due('day', 'i.clinic_id', 'i.day') }}
     group by all
 ),
 

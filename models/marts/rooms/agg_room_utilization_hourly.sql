@@ -5,30 +5,19 @@
 --              turnover and counts use beyond closing time in the slot, so it may exceed 100 %.
 -- Slots are bounded in UTC (int_room_slots), so DST change days have slots of 0 or 120 real minutes.
 -- Incremental by local day, like fct_room_occupancy.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
-slots as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with slots as (
     select s.*
     from {{ ref('int_room_slots') }} s
-    left join watermarks w on w.clinic_id = s.clinic_id
-    where s.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 's.clinic_id', 's.day') }}
 ),
 
 intervals as (
     select i.*
     from {{ ref('int_room_use_intervals') }} i
-    left join watermarks w on w.clinic_id = i.clinic_id
-    where i.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 'i.clinic_id', 'i.day') }}
 ),
 
 slot_use as (

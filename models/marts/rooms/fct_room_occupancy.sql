@@ -2,28 +2,19 @@
 -- cleaning minutes, the turnover to the next consecutive case, prolonged turnovers, first case on time.
 -- Incremental by local day, per clinic (clinics export independently): a run deletes each clinic's last
 -- `room_throughput_lookback_days` days and rebuilds that clinic from there, so a clinic whose export lags or a
--- newly added clinic is built in full; corrections older than the lookback need --full-refresh. A prolonged
--- turnover is judged against the room's mean turnover over the `prolonged_turnover_baseline_days` days ending
--- with the case's day, so a day's rows never depend on later data.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('occupancy_date') }}",
-) }}
+-- newly added clinic is built in full; older days that rows ingested since the previous run change, on their new
+-- day or the old day of a record a corrected re-export moved, are rebuilt with the baseline days after them (macro
+-- room_stale). A prolonged turnover is judged against the room's mean turnover over the
+-- `prolonged_turnover_baseline_days` days ending with the case's day, so a day's rows never depend on later data.
+{{ room_day_config('occupancy_date', var('prolonged_turnover_baseline_days') - 1) }}
 {%- set baseline_days = var('prolonged_turnover_baseline_days') %}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('occupancy_date') }}
-),
-
--- the days rebuilt, and the baseline window before them
-occupancies as (
-    select o.*, o.occupancy_date > coalesce(w.built_through, date '1900-01-01') as is_rebuilt
+-- the partitions due (after each clinic's watermark, or stale: macro room_stale, which adds the baseline_days - 1
+-- days after a changed one), and the baseline window before them
+with occupancies as (
+    select o.*, {{ clinic_day_due('occupancy_date', 'o.clinic_id', 'o.occupancy_date') }} as is_rebuilt
     from {{ ref('int_room_occupancies') }} o
-    left join watermarks w on w.clinic_id = o.clinic_id
-    where o.occupancy_date > coalesce(w.built_through, date '1900-01-01') - {{ baseline_days }}
+    where o.occupancy_date >= {{ clinic_day_due_from() }} - {{ baseline_days }}
 ),
 
 rooms as (
@@ -34,9 +25,8 @@ rooms as (
 first_cleanings as (
     select c.*
     from {{ ref('int_room_cleanings') }} c
-    left join watermarks w on w.clinic_id = c.clinic_id
     where c.procedure_id is not null
-      and c.cleaning_date > coalesce(w.built_through, date '1900-01-01') - {{ baseline_days }}
+      and c.cleaning_date >= {{ clinic_day_due_from() }} - {{ baseline_days }}
     qualify row_number() over (
         partition by c.clinic_id, c.room_id, c.procedure_id
         order by c.cleaning_end_at is null, c.cleaning_start_at, c.cleaning_event_id

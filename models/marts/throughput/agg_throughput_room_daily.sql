@@ -1,23 +1,13 @@
 -- Procedures per staffed hour per room x local day (issue 4, Throughput): the day's slots from
 -- agg_throughput_room_hourly summed, plus distinct performers and patients (int_throughput_events).
 -- Incremental by local day, like the room marts.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
-hourly as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with hourly as (
     select h.*
     from {{ ref('agg_throughput_room_hourly') }} h
-    left join watermarks w on w.clinic_id = h.clinic_id
-    where h.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 'h.clinic_id', 'h.day') }}
 ),
 
 people as (
@@ -28,8 +18,7 @@ people as (
         count(distinct e.staff_id) as performers,
         count(distinct e.patient_id) as patients
     from {{ ref('int_throughput_events') }} e
-    left join watermarks w on w.clinic_id = e.clinic_id
-    where e.activity_type = 'procedure' and e.day > coalesce(w.built_through, date '1900-01-01')
+    where e.activity_type = 'procedure' and {{ clinic_day_due('day', 'e.clinic_id', 'e.day') }}
     group by all
 ),
 

@@ -3,30 +3,19 @@
 -- schedule (int_room_slots: DST-correct, so a fall-back 02:00 slot can have 2 staffed hours). Slots that are
 -- staffed or had a procedure are listed; procedures in unstaffed slots have no rate.
 -- Incremental by local day, like the room marts.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ clinic_day_lookback_delete('day') }}",
-) }}
+{{ room_day_config('day') }}
 
-with watermarks as (
-    -- each clinic's last day already built (none on a full refresh): clinics export independently
-    {{ clinic_day_watermarks('day') }}
-),
-
-slots as (
+-- the partitions due: after each clinic's watermark, or stale (macro room_stale)
+with slots as (
     select s.clinic_id, s.room_id, s.day, s.slot_hour, s.staffed_min
     from {{ ref('int_room_slots') }} s
-    left join watermarks w on w.clinic_id = s.clinic_id
-    where s.day > coalesce(w.built_through, date '1900-01-01')
+    where {{ clinic_day_due('day', 's.clinic_id', 's.day') }}
 ),
 
 procedures as (
     select e.clinic_id, e.room_id, e.day, e.hour_of_day as slot_hour, count(*) as procedures
     from {{ ref('int_throughput_events') }} e
-    left join watermarks w on w.clinic_id = e.clinic_id
-    where e.activity_type = 'procedure' and e.day > coalesce(w.built_through, date '1900-01-01')
+    where e.activity_type = 'procedure' and {{ clinic_day_due('day', 'e.clinic_id', 'e.day') }}
     group by all
 ),
 
