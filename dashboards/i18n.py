@@ -628,6 +628,14 @@ LABELS: dict[str, dict[str, str]] = {
     "qreason_not_a_lab_result": {"en": "not a lab result", "de": "kein Laborergebnis"},
     "qreason_panel_without_value": {"en": "panel without value", "de": "Panel ohne Wert"},
     "qreason_encounter_not_held": {"en": "encounter not held", "de": "Besuch fand nicht statt"},
+    # Detail lists limited to what they show (dashboards/row_limit.py) and the box plot's hover
+    "rows_of_total": {"en": "Showing {shown} of {total} rows, {order}; the CSV holds the rows shown.",
+                      "de": "Angezeigt: {shown} von {total} Zeilen, {order}; die CSV-Datei enthält die angezeigten."},
+    "order_slowest_first": {"en": "slowest first", "de": "langsamste zuerst"},
+    "order_longest_first": {"en": "longest first", "de": "längste zuerst"},
+    "order_latest_first": {"en": "most recent first", "de": "neueste zuerst"},
+    "order_late_first": {"en": "late first, then most delayed", "de": "verspätete zuerst, dann nach Verspätung"},
+    "n_outliers": {"en": "{n} beyond the whiskers", "de": "{n} außerhalb der Whisker"},
 }
 
 

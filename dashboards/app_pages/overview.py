@@ -23,6 +23,7 @@ from dashboards.auth import require_page
 from dashboards.data import has_table, query
 from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
+from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
 from dashboards.registry import BY_KEY, can_open
 
 user = require_page("overview")
@@ -123,15 +124,8 @@ def at_most(target: float, unit_text: str = "") -> tuple[str, Callable[[float], 
 
 
 if show_lab:
-    lab_sql = f"""SELECT {{group}} count(*) AS tests,
-                         quantile_cont(collection_to_result_min, 0.5) AS median_min,
-                         quantile_cont(collection_to_result_min, 0.9) AS p90_min,
-                         100.0 * avg(is_within_target::INTEGER) AS within_pct,
-                         100.0 * avg(resulted_before_departure::INTEGER) AS before_left_pct
-                  FROM {LAB}
-                  WHERE is_countable AND performing_site = 'in_house' AND list_contains(?, clinic_id)
-                    AND collected_date BETWEEN ? AND ? {{by}}"""
-    total = query(lab_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
+    # The lab page's figures (dashboards/queries/lab.py) for in-house rapid tests, per clinic and period.
+    total = lab_turnaround_kpis(lab_selection(clinics, start, end, site="in_house")).iloc[0]
     section_header("overview_lab", "lab_turnaround")
     if int(total["tests"]) == 0:
         ui.no_data()
@@ -142,8 +136,8 @@ if show_lab:
         row.kpi(t("kpi_within"), total["within_pct"], percent=True, target=targets.WITHIN_TARGET_PCT)
         row.kpi(t("kpi_before_left"), total["before_left_pct"], percent=True, target=targets.BEFORE_LEFT_PCT)
         for period, (p_start, p_end) in PERIODS.items():
-            lab = per_clinic(query(lab_sql.format(group="clinic_id,", by="GROUP BY clinic_id ORDER BY clinic_id"),
-                                   [clinics, p_start, p_end]), {"tests": 0})
+            lab = per_clinic(lab_turnaround_kpis(lab_selection(clinics, p_start, p_end, site="in_house"),
+                                                 by="clinic_id"), {"tests": 0})
             if period == "week":
                 long = lab.melt(id_vars="clinic_id", value_vars=["within_pct", "before_left_pct"])
                 long["variable"] = long["variable"].map({"within_pct": t("kpi_within"),

@@ -1,0 +1,71 @@
+"""Pages draw aggregates computed in DuckDB, not the rows behind them (issue 14): box plots from quartiles and
+whiskers, histograms from bins, detail lists cut to what they show. Expected figures are worked out by hand from
+tests/fixtures/handmade (README there), never read from the code under test."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboards.testing import open_page, signed_in_app, write_test_users
+from tests.conftest import APP
+
+
+@pytest.fixture
+def signed_in(handmade, use_warehouse, tmp_path, monkeypatch):
+    use_warehouse(handmade)
+    monkeypatch.setenv("BACKOFFICE_USERS_FILE", str(write_test_users(tmp_path)))
+    return lambda username, lang="en": signed_in_app(APP, username, lang)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def values(arr) -> list:
+    """A plotly trace's array as a list: a list, or plotly 6's base64 typed array."""
+    if isinstance(arr, dict):
+        return np.frombuffer(base64.b64decode(arr["bdata"]), dtype=arr["dtype"]).tolist()
+    return list(arr)
+
+
+def test_lab_box_plot_from_sql_quartiles(signed_in):
+    """Both clinics, per test (README): strep L1 12, L2 35 -> q1 = 12 + 0.25 x 23 = 17.75, median 23.5,
+    q3 = 12 + 0.75 x 23 = 29.25; IQR 11.5, so the whiskers reach 12 and 35 (within 29.25 + 17.25 and 17.75 - 17.25).
+    One specimen each: flu A 18, SARS-CoV-2 25, hCG 20 (box and whiskers at that value). No specimen values shipped."""
+    at = open_page(signed_in("manager"), "lab_turnaround")
+    chart = next(c for c in charts(at) if "per test" in c["layout"]["title"]["text"])
+    box = next(tr for tr in chart["data"] if tr["type"] == "box")
+    assert "x" not in box  # quartiles, not the specimens
+    got = {name: tuple(values(box[k])[i] for k in ("lowerfence", "q1", "median", "q3", "upperfence"))
+           for i, name in enumerate(values(box["y"]))}
+    assert got == {"Strep A rapid antigen": (12.0, 17.75, 23.5, 29.25, 35.0),
+                   "Influenza A rapid antigen": (18.0, 18.0, 18.0, 18.0, 18.0),
+                   "SARS-CoV-2 rapid antigen": (25.0, 25.0, 25.0, 25.0, 25.0),
+                   "Urine hCG (pregnancy)": (20.0, 20.0, 20.0, 20.0, 20.0)}
+    # Targets per test (seeds/lab_test_catalog.csv): strep routine 30; flu A stat 20.
+    marks = {tr["name"]: dict(zip(values(tr["y"]), values(tr["x"]), strict=True))
+             for tr in chart["data"] if tr["type"] == "scatter"}
+    assert marks["Target · routine"]["Strep A rapid antigen"] == 30
+    assert marks["Target · stat"] == {"Influenza A rapid antigen": 20}
+
+
+def test_lab_box_plot_german_names(signed_in):
+    at = open_page(signed_in("manager_c01", "de"), "lab_turnaround")
+    chart = next(c for c in charts(at) if c["data"] and c["data"][0]["type"] == "box")
+    assert "Strep-A-Schnelltest" in values(chart["data"][0]["y"])
+
+
+def test_turnaround_median_and_p90_written_once():
+    """The median / p90 of collection -> result: one definition in the dashboards (dashboards/queries/lab.py),
+    which the lab page and the overview both call; the pages hold no copy of it."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "dashboards"
+    holders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                     if "quantile_cont(collection_to_result_min" in p.read_text())
+    assert holders == ["queries/lab.py"]
