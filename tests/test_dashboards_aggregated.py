@@ -69,3 +69,23 @@ def test_turnaround_median_and_p90_written_once():
     holders = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
                      if "quantile_cont(collection_to_result_min" in p.read_text())
     assert holders == ["queries/lab.py"]
+
+
+def test_room_turnover_histogram_from_sql_bins(signed_in):
+    """Turnovers (README): C01 R1 P1 -> P2 10 min, P2 -> P3 20 min, none prolonged (R1's 28-day mean is 15, and
+    neither exceeds 15 + 15). Bins of whole minutes from 10: width ceil((20 - 10) / 40) = 1, so two bars of one
+    turnover each, centred at 10.5 and 20.5; no prolonged bar."""
+    at = open_page(signed_in("manager"), "room_usage")
+    chart = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Turnover"))
+    bars = [tr for tr in chart["data"] if tr["type"] == "bar"]
+    assert [tr["name"] for tr in bars] == ["Usual"]
+    assert (values(bars[0]["x"]), values(bars[0]["y"]), values(bars[0]["width"])) == ([10.5, 20.5], [1, 1], [1, 1])
+
+
+def test_detail_list_pulls_only_the_rows_it_shows(signed_in, monkeypatch):
+    """Slowest specimens cut to 2 (both clinics, README): L2 35 and L4 25 of 5 countable; the caption says so."""
+    monkeypatch.setattr("dashboards.queries.lab.SLOWEST_ROWS", 2)
+    at = open_page(signed_in("manager"), "lab_turnaround")
+    slowest = at.dataframe[0].value
+    assert list(slowest["Specimen"]) == ["L2", "L4"]
+    assert any(c.value.startswith("Showing 2 of 5 rows, slowest first") for c in at.caption)

@@ -24,6 +24,7 @@ from dashboards.data import has_table, query
 from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
 from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
+from dashboards.queries.rooms import occupancy_kpis, room_selection, room_utilization
 from dashboards.registry import BY_KEY, can_open
 
 user = require_page("overview")
@@ -154,17 +155,12 @@ if show_lab:
             add_rows(lab, "before_left_pct", "kpi_before_left", period, "%", *at_least(targets.BEFORE_LEFT_PCT))
 
 if show_rooms:
-    util_sql = f"""SELECT {{group}} 100.0 * sum(occupied_min) / nullif(sum(staffed_min), 0) AS utilization_pct
-                   FROM {DAILY} WHERE room_type = 'procedure' AND list_contains(?, clinic_id) AND day BETWEEN ? AND ?
-                   {{by}}"""
-    occ_sql = f"""SELECT {{group}} quantile_cont(turnover_to_next_min, 0.5) AS median_turnover,
-                         100.0 * avg(is_first_case_on_time::INTEGER) AS first_case_pct
-                  FROM {OCCUPANCY}
-                  WHERE room_type = 'procedure' AND NOT has_timeline_error AND list_contains(?, clinic_id)
-                    AND occupancy_date BETWEEN ? AND ? {{by}}"""
-    by_clinic = {"group": "clinic_id,", "by": "GROUP BY clinic_id ORDER BY clinic_id"}
-    util_total = query(util_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
-    occ_total = query(occ_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
+    # The room page's figures (dashboards/queries/rooms.py) for procedure rooms, per clinic and period.
+    def procedure_rooms(p_start: date, p_end: date):
+        return room_selection(clinics, p_start, p_end, ["procedure"])
+
+    util_total = room_utilization(procedure_rooms(start, end)).iloc[0]
+    occ_total = occupancy_kpis(procedure_rooms(start, end)).iloc[0]
     section_header("overview_rooms", "room_usage")
     if pd.isna(util_total["utilization_pct"]):
         ui.no_data()
@@ -178,8 +174,8 @@ if show_rooms:
                 target=targets.FIRST_CASE_ON_TIME_PCT)
         low, high = targets.UTILIZATION_BAND_PCT
         for period, (p_start, p_end) in PERIODS.items():
-            util = per_clinic(query(util_sql.format(**by_clinic), [clinics, p_start, p_end]))
-            occ = per_clinic(query(occ_sql.format(**by_clinic), [clinics, p_start, p_end]))
+            util = per_clinic(room_utilization(procedure_rooms(p_start, p_end), by="clinic_id"))
+            occ = per_clinic(occupancy_kpis(procedure_rooms(p_start, p_end), by="clinic_id"))
             if period == "week":
                 with st.container(border=True):
                     fig = px.bar(util, x="clinic_id", y="utilization_pct", title=t("chart_overview_rooms"),

@@ -104,7 +104,7 @@ SLOWEST_COLUMNS = f"""s.clinic_id, s.specimen_id, s.test_code, s.test_name, s.pr
        s.collection_to_result_min, s.target_minutes, s.is_within_target, s.resulted_before_departure"""
 
 
-def lab_slowest(sel: Selection, limit: int = SLOWEST_ROWS) -> tuple[pd.DataFrame, int]:
+def lab_slowest(sel: Selection, limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """The `limit` slowest countable specimens with every timestamp on the clinic's clock, and how many there are.
 
     Order, receipt, verification and review are the mart's intervals added to the collection time (the mart keeps
@@ -112,4 +112,5 @@ def lab_slowest(sel: Selection, limit: int = SLOWEST_ROWS) -> tuple[pd.DataFrame
     """
     where, params = _countable(sel)
     return first_rows(f"(SELECT * FROM {TABLE} WHERE {where}) s JOIN raw.clinics c USING (clinic_id)",
-                      "s.collection_to_result_min DESC, s.clinic_id, s.specimen_id", SLOWEST_COLUMNS, params, limit)
+                      "s.collection_to_result_min DESC, s.clinic_id, s.specimen_id", SLOWEST_COLUMNS, params,
+                      limit or SLOWEST_ROWS)

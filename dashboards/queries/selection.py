@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 
+from dashboards import row_limit
 from dashboards.data import allowed_clinics, query
 
 
@@ -42,11 +43,14 @@ class Selection:
         return sql, params
 
 
-def first_rows(sql_from: str, order_by: str, columns: str, params: list, limit: int) -> tuple[pd.DataFrame, int]:
+def first_rows(sql_from: str, order_by: str, columns: str, params: list,
+               limit: int | None = None) -> tuple[pd.DataFrame, int]:
     """The first `limit` rows of `SELECT columns FROM sql_from ORDER BY order_by`, and how many rows there are.
 
-    Detail lists show what matters first (slowest, most recent) and never pull more than they show.
+    Detail lists show what matters first (slowest, most recent) and never pull more than they show; `limit`
+    defaults to row_limit.DETAIL_ROWS (read at each call).
     """
+    limit = row_limit.DETAIL_ROWS if limit is None else limit
     total = query(f"SELECT count(*) AS n FROM {sql_from}", params)
     rows = query(f"SELECT {columns} FROM {sql_from} ORDER BY {order_by} LIMIT {int(limit)}", params)
     return rows, (int(total["n"].iloc[0]) if not total.empty else 0)
