@@ -89,3 +89,16 @@ def test_detail_list_pulls_only_the_rows_it_shows(signed_in, monkeypatch):
     slowest = at.dataframe[0].value
     assert list(slowest["Specimen"]) == ["L2", "L4"]
     assert any(c.value.startswith("Showing 2 of 5 rows, slowest first") for c in at.caption)
+
+
+def test_room_timeline_one_clinic_at_a_time(signed_in):
+    """A user of both clinics: the timeline opens on the clinic with the latest occupancy (C02, P5 on Tuesday
+    2026-11-24, README) and shows that clinic's rooms only; choosing C01 and Monday shows C01's R1 and R2."""
+    at = open_page(signed_in("manager"), "room_usage")
+    assert at.selectbox(key="rooms_timeline_clinic").value == "C02"
+    timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    assert set(timeline["Room"]) == {"C02 · R1"}
+    at.selectbox(key="rooms_timeline_clinic").set_value("C01").run()
+    at.selectbox(key="rooms_day.en").set_value("2026-11-23").run()
+    timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    assert set(timeline["Room"]) == {"C01 · R1", "C01 · R2"}

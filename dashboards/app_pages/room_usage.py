@@ -17,7 +17,7 @@ import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import procedure_names
+from dashboards.data import clinic_names, procedure_names
 from dashboards.filters import clinic_and_dates, coded_multiselect, localized_key
 from dashboards.i18n import fmt_date, language, t
 from dashboards.queries.rooms import (
@@ -26,6 +26,7 @@ from dashboards.queries.rooms import (
     day_cases,
     day_staffed_slots,
     first_cases,
+    latest_busy_clinic,
     latest_busy_day,
     occupancy_kpis,
     prolonged_turnovers,
@@ -170,10 +171,20 @@ with right:
                  "first_cases.csv", key="rooms_first_cases", plain=("procedure_id",))
         caption_rows(len(first), first_total, "order_late_first")
 
-# One day, every room: occupied (patient in -> out), cleaning after a case, and staffed time with neither (idle).
+# One day, every room of one clinic: occupied (patient in -> out), cleaning after a case, and staffed time with
+# neither (idle). One clinic at a time keeps the chart readable and its payload small for a user of many clinics.
 st.subheader(t("day_timeline"))
-days = staffed_days(selection)
-default_day = latest_busy_day(selection) or days[-1]
+timeline_clinics = selection.clinics
+if len(selection.clinics) > 1:
+    names = clinic_names()
+    busiest = latest_busy_clinic(selection) or selection.clinics[0]
+    chosen = st.selectbox(t("clinic"), list(selection.clinics), index=list(selection.clinics).index(busiest),
+                          key="rooms_timeline_clinic", width=320,
+                          format_func=lambda c: f"{c} · {names[c]}" if c in names else c)
+    timeline_clinics = (chosen,)
+one_clinic = room_selection(list(timeline_clinics), filters.start, filters.end, room_types)
+days = staffed_days(one_clinic) or staffed_days(selection)
+default_day = latest_busy_day(one_clinic) or days[-1]
 options = sorted(set(days) | {default_day}, reverse=True)
 # Options are the dates as the user reads them (AppTest re-runs a selectbox by its labels, not via format_func).
 labels = {fmt_date(d): d for d in options}
@@ -181,7 +192,7 @@ day_key = localized_key("rooms_day")
 if st.session_state.get(day_key) not in labels:  # first visit, or the filters moved: the latest busy day
     st.session_state[day_key] = fmt_date(default_day)
 day = labels[st.selectbox(t("day"), list(labels), key=day_key, width=220)]
-segments = timeline_segments(day_staffed_slots(selection, day), day_cases(selection, day), day,
+segments = timeline_segments(day_staffed_slots(one_clinic, day), day_cases(one_clinic, day), day,
                              procedure_names(language()))
 with st.container(border=True):
     if segments.empty:
