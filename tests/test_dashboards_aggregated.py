@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboards.testing import open_page, signed_in_app, write_test_users
 from tests.conftest import APP
+from tests.test_dashboards_new_pages import sign_in, sim  # noqa: F401  (fixtures: the simulated network)
 
 
 @pytest.fixture
@@ -102,3 +103,21 @@ def test_room_timeline_one_clinic_at_a_time(signed_in):
     at.selectbox(key="rooms_day.en").set_value("2026-11-23").run()
     timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
     assert set(timeline["Room"]) == {"C01 · R1", "C01 · R2"}
+
+
+def test_sterilizer_calendar_one_clinic_at_a_time(request):
+    """The calendar of a quality user of C01 and C02 shows the chosen clinic's sterilizer lines only (its payload
+    grows with one clinic's sterilizers, not the network's); every line of sterilizer_cycles.csv's BD cycles of
+    that clinic is there."""
+    import pandas as pd
+
+    network, open_as = request.getfixturevalue("sim"), request.getfixturevalue("sign_in")
+    cycles = pd.read_csv(network.source / "sterilizer_cycles.csv")
+    at = open_page(open_as("quality"), "sterility")
+    for clinic in ("C01", "C02"):
+        at.selectbox(key="sterility_calendar_clinic").set_value(clinic).run()
+        calendar = next(c for c in charts(at) if "Bowie" in c["layout"]["title"]["text"])
+        lines = set(values(calendar["data"][0]["y"]))
+        bd = cycles[(cycles["clinic_id"] == clinic) & (cycles["cycle_type"] == "bowie_dick")]
+        assert {f"{clinic} · {s} · BD" for s in bd["sterilizer_id"].unique()} <= lines
+        assert all(line.startswith(f"{clinic} · ") for line in lines)
