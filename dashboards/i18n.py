@@ -635,6 +635,8 @@ LABELS: dict[str, dict[str, str]] = {
     "order_longest_first": {"en": "longest first", "de": "längste zuerst"},
     "order_latest_first": {"en": "most recent first", "de": "neueste zuerst"},
     "order_late_first": {"en": "late first, then most delayed", "de": "verspätete zuerst, dann nach Verspätung"},
+    "order_overdue_first": {"en": "past the promise first, then longest open",
+                            "de": "überfällige zuerst, dann am längsten offene"},
     "order_in_sequence": {"en": "in the order they ran", "de": "in zeitlicher Reihenfolge"},
     "n_outliers": {"en": "{n} beyond the whiskers", "de": "{n} außerhalb der Whisker"},
 }
