@@ -638,6 +638,7 @@ LABELS: dict[str, dict[str, str]] = {
     "order_overdue_first": {"en": "past the promise first, then longest open",
                             "de": "überfällige zuerst, dann am längsten offene"},
     "order_busiest_first": {"en": "busiest first", "de": "die meisten zuerst"},
+    "order_most_urgent_first": {"en": "most urgent first", "de": "dringendste zuerst"},
     "order_in_sequence": {"en": "in the order they ran", "de": "in zeitlicher Reihenfolge"},
     "n_outliers": {"en": "{n} beyond the whiskers", "de": "{n} außerhalb der Whisker"},
 }

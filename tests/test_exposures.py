@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = re.compile(r"\b(?:marts|reference)\.([a-z_]+)")
-QUERIES_IMPORT = re.compile(r"from dashboards\.queries\.([a-z_]+) import \(?([\w\s,]+)\)?")
+QUERIES_IMPORT = re.compile(r"from dashboards\.queries\.([a-z_]+) import (?:\(([^)]*)\)|([^\n]*))")
 CLINICS = re.compile(r"raw\.clinics|stg_backoffice__clinics|clinic_select\(|clinic_and_dates\(|clinic_names\(")
 CATALOG_HELPERS = {r"procedure_names\(|catalog_names\(\"procedure\"": "procedure_catalog",
                    r"\btest_names\(|catalog_names\(\"test\"": "lab_test_catalog",
@@ -59,7 +59,8 @@ def reads(path: Path) -> set[str]:
     """dbt nodes the code at `path` reads, following the loaders it imports from dashboards.queries."""
     code = path.read_text()
     found = nodes(code)
-    for module, imported in QUERIES_IMPORT.findall(code):
+    for module, in_brackets, on_the_line in QUERIES_IMPORT.findall(code):
+        imported = in_brackets or on_the_line
         found |= loader_reads(module, [n.strip() for n in imported.split(",") if n.strip()])
     if "from backoffice import report" in code:
         found |= reads(ROOT / "backoffice" / "report.py")

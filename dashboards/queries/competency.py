@@ -1,0 +1,47 @@
+"""Staff-competency lists for the staff-competency page (domain-standards: CLIA 42 CFR 493.1413(b)(8) /
+493.1451(b)(8)), cut to their first rows in the order that matters, with their totals.
+
+Status, due dates and exceptions are the marts' (fct_competency_status_daily, fct_certification_status_daily,
+fct_competency_exceptions); nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+
+from dashboards.queries.selection import first_rows
+
+STATUS = "marts.fct_competency_status_daily"
+CERTS = "marts.fct_certification_status_daily"
+EXCEPTIONS = "marts.fct_competency_exceptions"
+
+
+def due_items(clinics: list[str], as_of: date, kinds: list[str], window_days: int) -> tuple[pd.DataFrame, int]:
+    """Competencies due within `window_days` of `as_of` (or overdue) and required certifications expired, missing
+    or ending within the window: most urgent first (no date first, then the earliest), then by name."""
+    until = as_of + timedelta(days=window_days)
+    return first_rows(
+        f"""(SELECT clinic_id, staff_id, display_name, 'competency' AS item_type, competency_code AS item_code,
+                    competency_name AS item, status, due_on AS due_date, days_until_due AS days_left
+             FROM {STATUS}
+             WHERE list_contains(?, clinic_id) AND status_date = ? AND list_contains(?, competency_kind)
+               AND due_on IS NOT NULL AND due_on <= ?
+             UNION ALL
+             SELECT clinic_id, staff_id, display_name, 'certification', certification_code, certification_name,
+                    status, valid_through, valid_through - status_date
+             FROM {CERTS} WHERE list_contains(?, clinic_id) AND status_date = ? AND is_required
+                   AND (status IN ('expired', 'missing') OR valid_through <= ?))""",
+        "due_date NULLS FIRST, display_name, staff_id, item_code", "*",
+        [clinics, as_of, kinds, until, clinics, as_of, until])
+
+
+def recent_exceptions(clinics: list[str], as_of: date, days: int) -> tuple[pd.DataFrame, int]:
+    """Competency exceptions of the `days` days ending `as_of`, most recent first."""
+    return first_rows(
+        f"{EXCEPTIONS} WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ?",
+        "exception_date DESC, display_name, record_id",
+        """clinic_id, exception_date, staff_id, display_name, rule_code, reason, performance_type, performed_code,
+           record_id, supervised_by, supervisor_id, detail""",
+        [clinics, as_of - timedelta(days=days - 1), as_of])
