@@ -25,6 +25,7 @@ from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
 from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
 from dashboards.queries.rooms import occupancy_kpis, room_selection, room_utilization
+from dashboards.queries.sterility import check_kpis, exception_counts, load_kpis, sterility_selection
 from dashboards.registry import BY_KEY, can_open
 
 user = require_page("overview")
@@ -222,20 +223,16 @@ if show_competency:
         add_rows(frame, "exceptions", "kpi_competency_exceptions", period, "", "0", lambda v: v == 0, count=True)
 
 if show_sterility:
-    checks_sql = f"""SELECT clinic_id, 100.0 * count(*) FILTER (WHERE reason IS NULL) / count(*) AS compliance_pct
-                     FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ? GROUP BY 1"""
-    bi_sql = f"""SELECT clinic_id, count(*) FILTER (WHERE bi_result = 'positive') AS positive_bi
-                 FROM {LOADS} WHERE list_contains(?, clinic_id) AND cycle_date BETWEEN ? AND ? GROUP BY 1"""
-    ster_exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {STERILITY_EXCEPTIONS}
-                       WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
-    figures = {p: per_clinic(query(checks_sql, [clinics, *span]))
-               .merge(per_clinic(query(bi_sql, [clinics, *span]), {"positive_bi": 0}), on="clinic_id")
-               .merge(per_clinic(query(ster_exc_sql, [clinics, *span]), {"exceptions": 0}), on="clinic_id")
-               for p, span in PERIODS.items()}
-    week_total = query(
-        f"""SELECT 100.0 * count(*) FILTER (WHERE reason IS NULL) / nullif(count(*), 0) AS compliance_pct
-            FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ?""",
-        [clinics, start, end]).iloc[0]
+    # The sterility page's figures (dashboards/queries/sterility.py), per clinic and period.
+    def sterility_figures(p_start: date, p_end: date) -> pd.DataFrame:
+        sel = sterility_selection(clinics, p_start, p_end)
+        return (per_clinic(check_kpis(sel, by="clinic_id")[["clinic_id", "compliance_pct"]])
+                .merge(per_clinic(load_kpis(sel, by="clinic_id")[["clinic_id", "positive_bi"]], {"positive_bi": 0}),
+                       on="clinic_id")
+                .merge(per_clinic(exception_counts(sel, by="clinic_id"), {"exceptions": 0}), on="clinic_id"))
+
+    figures = {p: sterility_figures(*span) for p, span in PERIODS.items()}
+    week_total = check_kpis(sterility_selection(clinics, start, end)).iloc[0]
     section_header("overview_sterility", "sterility")
     row = ui.KpiRow(3)
     row.kpi(t("kpi_week", label=t("kpi_compliance")), week_total["compliance_pct"], percent=True, target=100.0)

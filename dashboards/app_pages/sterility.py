@@ -80,7 +80,7 @@ if kpi.empty or not int(kpi["checks"].iloc[0]):
 loads = load_kpis(selection).iloc[0]
 k = kpi.iloc[0]
 row = ui.KpiRow(5)
-row.kpi(t("kpi_compliance"), 100.0 * k["compliant"] / k["checks"], percent=True, target=100.0)
+row.kpi(t("kpi_compliance"), k["compliance_pct"], percent=True, target=100.0)
 row.kpi(t("kpi_sterility_exceptions"), k["exceptions"], decimals=0, target=0, lower_is_better=True, unit="")
 row.kpi(t("kpi_loads"), loads["loads"], decimals=0)
 row.kpi(t("kpi_positive_bi"), loads["positive_bi"], decimals=0, target=0, lower_is_better=True, unit="")

@@ -26,22 +26,37 @@ def sterility_selection(clinics: list[str], start, end) -> Selection:
     return Selection(tuple(clinics), start, end, "check_date")
 
 
-def check_kpis(sel: Selection) -> pd.DataFrame:
-    """Checks, compliant checks, exceptions (checks with a reason)."""
+def _grouped(sql: str, params: list, by: str | None) -> pd.DataFrame:
+    """`sql` (SELECT {group} ... WHERE ...) as one row, or one row per `by` column ("clinic_id")."""
+    if by is None:
+        return query(sql.format(group=""), params)
+    return query(sql.format(group=f"{by}, ") + f" GROUP BY {by} ORDER BY {by}", params)
+
+
+def check_kpis(sel: Selection, by: str | None = None) -> pd.DataFrame:
+    """Checks, compliant checks (no reason), exceptions and % compliant: one row, or one per `by` ("clinic_id")."""
     where, params = sel.where()
-    return query(f"""SELECT count(*) AS checks, count(*) FILTER (WHERE reason IS NULL) AS compliant,
-                            count(*) FILTER (WHERE reason IS NOT NULL) AS exceptions
-                     FROM {CHECKS} WHERE {where}""", params)
+    return _grouped(f"""SELECT {{group}}count(*) AS checks, count(*) FILTER (WHERE reason IS NULL) AS compliant,
+                               count(*) FILTER (WHERE reason IS NOT NULL) AS exceptions,
+                               100.0 * count(*) FILTER (WHERE reason IS NULL) / nullif(count(*), 0) AS compliance_pct
+                        FROM {CHECKS} WHERE {where}""", params, by)
 
 
-def load_kpis(sel: Selection) -> pd.DataFrame:
-    """Loads, positive BIs, loads released with a failed indicator, implant loads released before their BI."""
+def load_kpis(sel: Selection, by: str | None = None) -> pd.DataFrame:
+    """Loads, positive BIs, loads released with a failed indicator, implant loads released before their BI: one
+    row, or one per `by` ("clinic_id")."""
     where, params = sel.on("cycle_date").where()
-    return query(f"""SELECT count(*) FILTER (WHERE is_load) AS loads,
-                            count(*) FILTER (WHERE bi_result = 'positive') AS positive_bi,
-                            count(*) FILTER (WHERE is_released_with_failed_indicator) AS released_failed,
-                            count(*) FILTER (WHERE NOT is_implant_release_ok) AS implant_early
-                     FROM {LOADS} WHERE {where}""", params)
+    return _grouped(f"""SELECT {{group}}count(*) FILTER (WHERE is_load) AS loads,
+                               count(*) FILTER (WHERE bi_result = 'positive') AS positive_bi,
+                               count(*) FILTER (WHERE is_released_with_failed_indicator) AS released_failed,
+                               count(*) FILTER (WHERE NOT is_implant_release_ok) AS implant_early
+                        FROM {LOADS} WHERE {where}""", params, by)
+
+
+def exception_counts(sel: Selection, by: str | None = None) -> pd.DataFrame:
+    """Sterility exceptions (the rows the exceptions list holds): one row, or one per `by` ("clinic_id")."""
+    where, params = sel.on("exception_date").where()
+    return _grouped(f"SELECT {{group}}count(*) AS exceptions FROM {EXCEPTIONS} WHERE {where}", params, by)
 
 
 def sterilizer_calendar(sel: Selection) -> pd.DataFrame:
