@@ -23,6 +23,7 @@ from dashboards.auth import require_page
 from dashboards.data import has_table, query
 from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
+from dashboards.queries.competency import exceptions_per_clinic, staff_certifications_expiring, staff_overdue
 from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
 from dashboards.queries.rooms import occupancy_kpis, room_selection, room_utilization
 from dashboards.queries.sterility import check_kpis, exception_counts, load_kpis, sterility_selection
@@ -191,24 +192,10 @@ if show_rooms:
 
 if show_competency:
     # Status as of the day (each clinic's latest status on or before it), exceptions per period.
-    status = per_clinic(query(
-        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {STATUS}
-                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
-            SELECT s.clinic_id, count(DISTINCT s.staff_id) FILTER (WHERE s.status = 'overdue') AS staff_overdue
-            FROM {STATUS} s JOIN as_of ON as_of.clinic_id = s.clinic_id AND as_of.d = s.status_date
-            GROUP BY 1""",
-        [clinics, day]), {"staff_overdue": 0})
-    certs = per_clinic(query(
-        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {CERTS}
-                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
-            SELECT c.clinic_id, count(DISTINCT c.staff_id) AS staff_certs
-            FROM {CERTS} c JOIN as_of ON as_of.clinic_id = c.clinic_id AND as_of.d = c.status_date
-            WHERE c.is_required AND (c.status IN ('expired', 'missing') OR c.valid_through <= c.status_date + ?)
-            GROUP BY 1""",
-        [clinics, day, CERT_WARNING_DAYS]), {"staff_certs": 0})
-    exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {COMPETENCY_EXCEPTIONS}
-                  WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
-    exceptions = {p: per_clinic(query(exc_sql, [clinics, *span]), {"exceptions": 0}) for p, span in PERIODS.items()}
+    status = per_clinic(staff_overdue(clinics, day), {"staff_overdue": 0})
+    certs = per_clinic(staff_certifications_expiring(clinics, day, CERT_WARNING_DAYS), {"staff_certs": 0})
+    exceptions = {p: per_clinic(exceptions_per_clinic(clinics, *span), {"exceptions": 0})
+                  for p, span in PERIODS.items()}
     section_header("overview_competency", "staff_competency")
     row = ui.KpiRow(3)
     row.kpi(t("kpi_staff_overdue"), status["staff_overdue"].sum(), decimals=0, target=0, lower_is_better=True,

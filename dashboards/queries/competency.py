@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from dashboards.data import query
 from dashboards.queries.selection import first_rows
 
 STATUS = "marts.fct_competency_status_daily"
@@ -45,3 +46,34 @@ def recent_exceptions(clinics: list[str], as_of: date, days: int) -> tuple[pd.Da
         """clinic_id, exception_date, staff_id, display_name, rule_code, reason, performance_type, performed_code,
            record_id, supervised_by, supervisor_id, detail""",
         [clinics, as_of - timedelta(days=days - 1), as_of])
+
+
+def staff_overdue(clinics: list[str], day: date) -> pd.DataFrame:
+    """Per clinic: staff with an overdue competency as of `day` (each clinic's latest status on or before it)."""
+    return query(
+        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {STATUS}
+                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
+            SELECT s.clinic_id, count(DISTINCT s.staff_id) FILTER (WHERE s.status = 'overdue') AS staff_overdue
+            FROM {STATUS} s JOIN as_of ON as_of.clinic_id = s.clinic_id AND as_of.d = s.status_date
+            GROUP BY 1""",
+        [clinics, day])
+
+
+def staff_certifications_expiring(clinics: list[str], day: date, warning_days: int) -> pd.DataFrame:
+    """Per clinic: staff with a required certification expired, missing or ending within `warning_days` of the
+    clinic's latest status on or before `day`."""
+    return query(
+        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {CERTS}
+                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
+            SELECT c.clinic_id, count(DISTINCT c.staff_id) AS staff_certs
+            FROM {CERTS} c JOIN as_of ON as_of.clinic_id = c.clinic_id AND as_of.d = c.status_date
+            WHERE c.is_required AND (c.status IN ('expired', 'missing') OR c.valid_through <= c.status_date + ?)
+            GROUP BY 1""",
+        [clinics, day, warning_days])
+
+
+def exceptions_per_clinic(clinics: list[str], start: date, end: date) -> pd.DataFrame:
+    """Per clinic: competency exceptions dated start..end."""
+    return query(f"""SELECT clinic_id, count(*) AS exceptions FROM {EXCEPTIONS}
+                     WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1""",
+                 [clinics, start, end])
