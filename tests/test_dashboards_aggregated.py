@@ -8,6 +8,7 @@ import base64
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -93,24 +94,27 @@ def test_detail_list_pulls_only_the_rows_it_shows(signed_in, monkeypatch):
 
 
 def test_room_timeline_one_clinic_at_a_time(signed_in):
-    """A user of both clinics: the timeline opens on the clinic with the latest occupancy (C02, P5 on Tuesday
-    2026-11-24, README) and shows that clinic's rooms only; choosing C01 and Monday shows C01's R1 and R2."""
+    """A user of both clinics: the timeline opens on the first clinic, C01, on its latest day with a case (Monday
+    2026-11-23, P1-P4, README) and shows C01's rooms R1 and R2 only; choosing C02 moves to its only day in the room
+    marts (Tuesday 2026-11-24: R1 open 08:00-10:00, P5 09:00-09:30) and shows C02's R1 only."""
     at = open_page(signed_in("manager"), "room_usage")
-    assert at.selectbox(key="rooms_timeline_clinic").value == "C02"
-    timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
-    assert set(timeline["Room"]) == {"C02 · R1"}
-    at.selectbox(key="rooms_timeline_clinic").set_value("C01").run()
-    at.selectbox(key="rooms_day.en").set_value("2026-11-23").run()
+    assert at.selectbox(key="rooms_timeline_clinic").value == "C01"
+    assert at.selectbox(key="rooms_day.en").value == "2026-11-23"
     timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
     assert set(timeline["Room"]) == {"C01 · R1", "C01 · R2"}
+    at.selectbox(key="rooms_timeline_clinic").set_value("C02").run()
+    assert at.selectbox(key="rooms_day.en").value == "2026-11-24"
+    timeline = next(df.value for df in at.dataframe if "Segment" in df.value.columns)
+    got = [(r.Room, r.Segment, pd.Timestamp(r.Start).strftime("%H:%M"), pd.Timestamp(r.End).strftime("%H:%M"))
+           for r in timeline.itertuples()]
+    assert got == [("C02 · R1", "idle (staffed)", "08:00", "09:00"), ("C02 · R1", "patient in room", "09:00", "09:30"),
+                   ("C02 · R1", "idle (staffed)", "09:30", "10:00")]
 
 
 def test_sterilizer_calendar_one_clinic_at_a_time(request):
     """The calendar of a quality user of C01 and C02 shows the chosen clinic's sterilizer lines only (its payload
     grows with one clinic's sterilizers, not the network's); every line of sterilizer_cycles.csv's BD cycles of
     that clinic is there."""
-    import pandas as pd
-
     network, open_as = request.getfixturevalue("sim"), request.getfixturevalue("sign_in")
     cycles = pd.read_csv(network.source / "sterilizer_cycles.csv")
     at = open_page(open_as("quality"), "sterility")

@@ -26,7 +26,6 @@ from dashboards.queries.rooms import (
     day_cases,
     day_staffed_slots,
     first_cases,
-    latest_busy_clinic,
     latest_busy_day,
     occupancy_kpis,
     prolonged_turnovers,
@@ -171,15 +170,14 @@ with right:
                  "first_cases.csv", key="rooms_first_cases", plain=("procedure_id",))
         caption_rows(len(first), first_total, "order_late_first")
 
-# One day, every room of one clinic: occupied (patient in -> out), cleaning after a case, and staffed time with
-# neither (idle). One clinic at a time keeps the chart readable and its payload small for a user of many clinics.
+# One day, every room of one clinic (the first chosen, by default, on its latest day with a case): occupied (patient
+# in -> out), cleaning after a case, and staffed time with neither (idle). One clinic at a time keeps the chart
+# readable and its payload small for a user of many clinics.
 st.subheader(t("day_timeline"))
 timeline_clinics = selection.clinics
 if len(selection.clinics) > 1:
     names = clinic_names()
-    busiest = latest_busy_clinic(selection) or selection.clinics[0]
-    chosen = st.selectbox(t("clinic"), list(selection.clinics), index=list(selection.clinics).index(busiest),
-                          key="rooms_timeline_clinic", width=320,
+    chosen = st.selectbox(t("clinic"), list(selection.clinics), key="rooms_timeline_clinic", width=320,
                           format_func=lambda c: f"{c} · {names[c]}" if c in names else c)
     timeline_clinics = (chosen,)
 one_clinic = room_selection(list(timeline_clinics), filters.start, filters.end, room_types)

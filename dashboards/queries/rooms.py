@@ -115,14 +115,6 @@ def latest_busy_day(sel: Selection) -> date | None:
     return None if busy.empty or pd.isna(busy.iloc[0]) else pd.Timestamp(busy.iloc[0]).date()
 
 
-def latest_busy_clinic(sel: Selection) -> str | None:
-    """The clinic of the selection with the most recent valid occupancy (the first by id on a tie)."""
-    where, params = _valid_occupancies(sel)
-    busy = query(f"SELECT clinic_id FROM {OCCUPANCY} WHERE {where} "
-                 "GROUP BY clinic_id ORDER BY max(occupancy_date) DESC, clinic_id LIMIT 1", params)
-    return None if busy.empty else str(busy["clinic_id"].iloc[0])
-
-
 def day_staffed_slots(sel: Selection, day: date) -> pd.DataFrame:
     """One day's staffed minutes per room and clock hour."""
     where, params = sel.where()
