@@ -13,15 +13,21 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import catalog_names, has_table, procedure_names, query, test_names
+from dashboards.data import catalog_names, has_table, procedure_names, test_names
 from dashboards.filters import clinic_select, coded_multiselect, date_format, localized_key
 from dashboards.i18n import fmt_date, language, t
-from dashboards.queries.competency import due_items, recent_exceptions
+from dashboards.queries.competency import (
+    STATUS,
+    due_items,
+    recent_exceptions,
+    status_history,
+    status_matrix,
+    status_span,
+)
 from dashboards.row_limit import caption_rows
 from dashboards.translate import code_column
 
 require_page("staff_competency")
-STATUS = "marts.fct_competency_status_daily"
 STATUSES = ["current", "due_soon", "overdue", "never_assessed"]
 STATUS_COLORS = {"current": "#27ae60", "due_soon": "#f39c12", "overdue": "#c0392b", "never_assessed": "#95a5a6"}
 KINDS = ["test_system", "procedure"]
@@ -33,7 +39,7 @@ ui.require_data()
 if not has_table(STATUS):
     ui.no_data()
     st.stop()
-span = query(f"SELECT clinic_id, min(status_date) AS first, max(status_date) AS last FROM {STATUS} GROUP BY 1")
+span = status_span()
 if span.empty:
     ui.no_data()
     st.stop()
@@ -52,15 +58,7 @@ with st.sidebar:
     window = st.radio(t("due_window"), [30, 60], horizontal=True, key=localized_key("competency_due_window"),
                       format_func=lambda d: t("days_n", lang, n=d))
 
-where = "list_contains(?, clinic_id) AND status_date = ? AND list_contains(?, competency_kind)"
-params = [clinics, as_of, kinds]
-matrix = query(
-    f"""SELECT clinic_id, staff_id, display_name, role, competency_code, competency_name, competency_kind, status,
-               last_assessed_on, due_on, days_until_due, due_for, signed_off_on, supervised_performances_logged,
-               supervised_performances_needed
-        FROM {STATUS} WHERE {where} ORDER BY clinic_id, display_name, competency_name""",
-    params,
-)
+matrix = status_matrix(clinics, as_of, kinds)
 if matrix.empty:
     ui.no_data()
     st.stop()
@@ -135,13 +133,7 @@ else:
 st.subheader(t("staff_history"))
 people = matrix.drop_duplicates("staff_id").set_index("staff_id")["person"].to_dict()
 person = st.selectbox(t("staff_member"), list(people), format_func=people.get, key=localized_key("competency_person"))
-history = query(
-    f"""SELECT status_date, competency_code, competency_name, status, due_on, days_until_due, last_assessed_on
-        FROM {STATUS}
-        WHERE list_contains(?, clinic_id) AND staff_id = ? AND status_date <= ? AND list_contains(?, competency_kind)
-        ORDER BY competency_name, status_date""",
-    [clinics, person, as_of, kinds],
-)
+history = status_history(clinics, person, as_of, kinds)
 history["competency_name"] = history["competency_code"].map(competency_names).fillna(history["competency_name"])
 with st.container(border=True):
     hz = history.pivot_table(index="competency_name", columns="status_date", values="status", aggfunc="first")

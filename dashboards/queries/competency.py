@@ -77,3 +77,31 @@ def exceptions_per_clinic(clinics: list[str], start: date, end: date) -> pd.Data
     return query(f"""SELECT clinic_id, count(*) AS exceptions FROM {EXCEPTIONS}
                      WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1""",
                  [clinics, start, end])
+
+
+def status_span() -> pd.DataFrame:
+    """Per clinic: the first and last day with a competency status."""
+    return query(f"SELECT clinic_id, min(status_date) AS first, max(status_date) AS last FROM {STATUS} GROUP BY 1")
+
+
+def status_matrix(clinics: list[str], as_of: date, kinds: list[str]) -> pd.DataFrame:
+    """Every staff member x competency of `kinds` on `as_of`: status, dates and supervised performances."""
+    return query(
+        f"""SELECT clinic_id, staff_id, display_name, role, competency_code, competency_name, competency_kind, status,
+                   last_assessed_on, due_on, days_until_due, due_for, signed_off_on, supervised_performances_logged,
+                   supervised_performances_needed
+            FROM {STATUS}
+            WHERE list_contains(?, clinic_id) AND status_date = ? AND list_contains(?, competency_kind)
+            ORDER BY clinic_id, display_name, competency_name""",
+        [clinics, as_of, kinds])
+
+
+def status_history(clinics: list[str], staff_id: str, as_of: date, kinds: list[str]) -> pd.DataFrame:
+    """One staff member's status per competency of `kinds` and day, up to `as_of`."""
+    return query(
+        f"""SELECT status_date, competency_code, competency_name, status, due_on, days_until_due, last_assessed_on
+            FROM {STATUS}
+            WHERE list_contains(?, clinic_id) AND staff_id = ? AND status_date <= ?
+              AND list_contains(?, competency_kind)
+            ORDER BY competency_name, status_date""",
+        [clinics, staff_id, as_of, kinds])
