@@ -20,11 +20,12 @@ import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import has_table, query
+from dashboards.data import has_table
 from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
 from dashboards.queries.competency import exceptions_per_clinic, staff_certifications_expiring, staff_overdue
 from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
+from dashboards.queries.overview import flagged_timelines, latest_day, weeks_with_data
 from dashboards.queries.rooms import occupancy_kpis, room_selection, room_utilization
 from dashboards.queries.sterility import check_kpis, exception_counts, load_kpis, sterility_selection
 from dashboards.registry import BY_KEY, can_open
@@ -56,20 +57,9 @@ if not (show_lab or show_rooms or show_competency or show_sterility or show_qual
     ui.no_data()
     st.stop()
 
-sources = []
-if show_lab or show_quality:
-    sources.append(f"SELECT clinic_id, collected_date AS d FROM {LAB}")
-if show_rooms or show_quality:
-    sources.append(f"SELECT clinic_id, occupancy_date AS d FROM {OCCUPANCY}")
-if show_rooms:
-    sources.append(f"SELECT clinic_id, day AS d FROM {DAILY}")
-if show_competency:
-    sources.append(f"SELECT clinic_id, status_date AS d FROM {STATUS}")
-if show_sterility:
-    sources.append(f"SELECT clinic_id, check_date AS d FROM {CHECKS}")
-union = " UNION ALL ".join(sources)
-spans = query(f"SELECT DISTINCT clinic_id, CAST(date_trunc('week', d) AS DATE) AS week FROM ({union}) "
-              "WHERE d IS NOT NULL")
+sections = [name for name, shown in (("lab", show_lab), ("rooms", show_rooms), ("competency", show_competency),
+                                     ("sterility", show_sterility), ("quality", show_quality)) if shown]
+spans = weeks_with_data(sections)
 if spans.empty:
     ui.no_data()
     st.stop()
@@ -81,12 +71,11 @@ with st.sidebar:
     week_labels = {w: t("week_label", week=w.isocalendar().week, start=fmt_date(w)) for w in weeks}
     week = st.selectbox(t("overview_week"), weeks, key=localized_key("overview_week"), format_func=week_labels.get)
 start, end = week, week + timedelta(days=6)
-latest = query(f"SELECT max(d) AS d FROM ({union}) WHERE list_contains(?, clinic_id) AND d BETWEEN ? AND ?",
-               [clinics, start, end])["d"] if clinics else pd.Series(dtype=object)
-if not clinics or latest.empty or pd.isna(latest.iloc[0]):
+latest = latest_day(sections, clinics, start, end) if clinics else None
+if latest is None:
     ui.no_data()
     st.stop()
-day: date = pd.Timestamp(latest.iloc[0]).date()
+day: date = latest
 st.caption(t("overview_day_note", day=fmt_date(day)))
 PERIODS = {"week": (start, end), "day": (day, day)}
 
@@ -238,14 +227,7 @@ if show_sterility:
         add_rows(frame, "exceptions", "kpi_sterility_exceptions", period, "", "0", lambda v: v == 0, count=True)
 
 if show_quality:
-    flagged_sql = f"""SELECT clinic_id, count(*) AS flagged FROM (
-                          SELECT clinic_id FROM {LAB} WHERE has_timeline_error AND collected_date BETWEEN ? AND ?
-                          UNION ALL
-                          SELECT clinic_id FROM {OCCUPANCY}
-                          WHERE has_timeline_error AND occupancy_date BETWEEN ? AND ?)
-                      WHERE list_contains(?, clinic_id) GROUP BY ALL"""
-    flagged = {p: per_clinic(query(flagged_sql, [s, e, s, e, clinics]), {"flagged": 0})
-               for p, (s, e) in PERIODS.items()}
+    flagged = {p: per_clinic(flagged_timelines(clinics, *span), {"flagged": 0}) for p, span in PERIODS.items()}
     section_header("overview_quality", "data_quality")
     row = ui.KpiRow(4)
     row.kpi(t("kpi_flagged"), flagged["week"]["flagged"].sum(), decimals=0, target=0, lower_is_better=True, unit="",
