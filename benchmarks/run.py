@@ -104,6 +104,22 @@ def dbt_floor(work: Path, env: dict) -> float:
     return times[1]
 
 
+def dashboard_stage(db: Path, work: Path, clinics: int, record) -> None:
+    """Publish the built network and open every page cold and warm for an admin of all clinics and a one-clinic
+    user of each role (benchmarks/dashboard.py)."""
+    from backoffice.publish import publish
+    from benchmarks.dashboard import markdown, run_dashboards
+
+    publish(db, work / "serving")
+    record("")
+    record("Dashboards: every page through AppTest in its own process, cold (data cache cleared; the shared "
+           "connection to the serving copy open) and warm (the same page again); query time = time in "
+           "dashboards.data.query; rows = rows those queries returned; payload = plotly JSON.")
+    record("")
+    for line in markdown(run_dashboards(work / "serving", work / "dashboards"), clinics):
+        record(line)
+
+
 def machine() -> str:
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{platform.machine()}, {os.cpu_count()} cores, {mem:.0f} GiB, Python {platform.python_version()}"
@@ -182,6 +198,7 @@ def main() -> None:
         record(f"| the same incremental `dbt build` on a warehouse of 1 clinic × 7 days, median of 3 (the floor "
                f"under it: dbt's start-up and its work per model and test, whatever the data) | {floor_t:.1f} s "
                f"= {100 * floor_t / build_t:.1f} % of the full build | |")
+        dashboard_stage(ingest_db, work, args.clinics, record)
     report = "\n".join(lines) + "\n"
     print(report)
     bench_md = ROOT / "BENCHMARKS.md"

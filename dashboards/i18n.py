@@ -651,6 +651,19 @@ LABELS: dict[str, dict[str, str]] = {
                                   "de": "erneute Sendung unvollständiger als gespeichert"},
     "flag_no_exam_room_location": {"en": "no exam room among the locations",
                                    "de": "kein Untersuchungsraum unter den Orten"},
+    # Detail lists limited to what they show (dashboards/row_limit.py) and the box plot's hover
+    "rows_of_total": {"en": "Showing {shown} of {total} rows, {order}; the CSV holds the rows shown.",
+                      "de": "Angezeigt: {shown} von {total} Zeilen, {order}; die CSV-Datei enthält die angezeigten."},
+    "order_slowest_first": {"en": "slowest first", "de": "langsamste zuerst"},
+    "order_longest_first": {"en": "longest first", "de": "längste zuerst"},
+    "order_latest_first": {"en": "most recent first", "de": "neueste zuerst"},
+    "order_late_first": {"en": "late first, then most delayed", "de": "verspätete zuerst, dann nach Verspätung"},
+    "order_overdue_first": {"en": "past the promise first, then longest open",
+                            "de": "überfällige zuerst, dann am längsten offene"},
+    "order_busiest_first": {"en": "busiest first", "de": "die meisten zuerst"},
+    "order_most_urgent_first": {"en": "most urgent first", "de": "dringendste zuerst"},
+    "order_in_sequence": {"en": "in the order they ran", "de": "in zeitlicher Reihenfolge"},
+    "n_outliers": {"en": "{n} beyond the whiskers", "de": "{n} außerhalb der Whisker"},
 }
 
 

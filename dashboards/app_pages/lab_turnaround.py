@@ -1,11 +1,9 @@
 """Rapid-test turnaround: did results come back while the patient was still here? (clinic managers)
 
-Figures follow laboratory practice (domain-standards 1.2): median and 90th percentile (linear
-interpolation, quantile_cont) of collection -> result minutes, % within the test's target, and the share
-resulted before the patient left. Only rows the mart marks `is_countable` enter the statistics.
-The slowest specimens show every timestamp on the clinic's wall clock; order, receipt, verification and review are
-the mart's intervals added to the collection time (the mart keeps intervals, not those timestamps). The mart has no
-patient key, so the list has none: specimen ids are the drill-down key.
+Figures follow laboratory practice (domain-standards 1.2) and are defined once, in dashboards/queries/lab.py: median
+and 90th percentile (linear interpolation) of collection -> result minutes, % within the test's target, the share
+resulted before the patient left, the box plot's quartiles and whiskers, over rows the mart marks `is_countable`.
+The page only lays them out: no specimen rows reach it except the slowest ones it lists.
 """
 
 from __future__ import annotations
@@ -17,12 +15,22 @@ import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import catalog_names, query
+from dashboards.data import catalog_names
 from dashboards.filters import clinic_and_dates, coded_multiselect, coded_radio, localized_key
 from dashboards.i18n import fmt_number, fmt_percent, language, t
+from dashboards.queries.lab import (
+    TABLE,
+    lab_selection,
+    lab_slowest,
+    lab_targets,
+    lab_tests,
+    lab_turnaround_boxes,
+    lab_turnaround_kpis,
+    lab_within_target_by_hour,
+)
+from dashboards.row_limit import caption_rows
 
 require_page("lab_turnaround")
-TABLE = "marts.fct_lab_turnaround"
 
 st.title(t("page_lab_turnaround"))
 ui.data_as_of()
@@ -35,8 +43,7 @@ if filters is None:
 with st.sidebar:
     priorities = coded_multiselect("priority", ["stat", "routine"], ["stat", "routine"], "lab_priority", "priority_")
     site = coded_radio("site", ["in_house", "send_out"], "lab_site", "site_")
-tests_available = query(f"SELECT DISTINCT test_code, test_name FROM {TABLE} WHERE performing_site = ? ORDER BY 2",
-                        [site])
+tests_available = lab_tests(site)
 test_names = dict(zip(tests_available["test_code"], tests_available["test_name"], strict=True))
 if language() == "de":  # the catalog's German names; codes not in the catalog keep the mart's name
     german = catalog_names("test", "de")
@@ -44,24 +51,9 @@ if language() == "de":  # the catalog's German names; codes not in the catalog k
 with st.sidebar:
     tests = st.multiselect(t("test"), sorted(test_names, key=test_names.get), key=localized_key("lab_tests"),
                            format_func=test_names.get, placeholder=t("all_tests"))
+selection = lab_selection(filters.clinics, filters.start, filters.end, site=site, priorities=priorities, tests=tests)
 
-where, params = filters.where("collected_date")
-where += " AND is_countable AND list_contains(?, priority) AND performing_site = ?"
-params += [priorities, site]
-if tests:
-    where += " AND list_contains(?, test_code)"
-    params += [tests]
-
-kpi = query(
-    f"""SELECT count(*) AS tests,
-               quantile_cont(collection_to_result_min, 0.5) AS median_min,
-               quantile_cont(collection_to_result_min, 0.9) AS p90_min,
-               100.0 * avg(is_within_target::INTEGER) AS within_pct,
-               100.0 * avg(resulted_before_departure::INTEGER) AS before_left_pct,
-               quantile_disc(target_minutes, 0.5) AS typical_target
-        FROM {TABLE} WHERE {where}""",
-    params,
-)
+kpi = lab_turnaround_kpis(selection)
 if kpi.empty or int(kpi["tests"].iloc[0]) == 0:
     ui.no_data()
     st.stop()
@@ -75,31 +67,35 @@ row.kpi(t("kpi_p90"), k["p90_min"], target=target_min, lower_is_better=True, hel
 row.kpi(t("kpi_within"), k["within_pct"], percent=True, target=targets.WITHIN_TARGET_PCT)
 row.kpi(t("kpi_before_left"), k["before_left_pct"], percent=True, target=targets.BEFORE_LEFT_PCT)
 
-rows = query(f"SELECT test_code, priority, collection_to_result_min, target_minutes FROM {TABLE} WHERE {where}",
-             params)
-rows["test_name"] = rows["test_code"].map(test_names)
+# Box per test from quartiles and whiskers computed in SQL; outliers beyond the whiskers are counted (hover), and
+# the slowest of them are listed below.
+boxes = lab_turnaround_boxes(selection)
+boxes["test_name"] = boxes["test_code"].map(test_names).fillna(boxes["test_code"])
+boxes = boxes.sort_values("test_name", ascending=False)
+per_target = lab_targets(selection)
+per_target["test_name"] = per_target["test_code"].map(test_names).fillna(per_target["test_code"])
 left, right = st.columns(2)
 with left, st.container(border=True):
-    order = sorted(rows["test_name"].unique(), reverse=True)
-    fig = px.box(rows, y="test_name", x="collection_to_result_min", points="outliers", orientation="h",
-                 title=t("chart_distribution"), category_orders={"test_name": order},
-                 labels={"test_name": "", "collection_to_result_min": t("minutes")})
+    fig = go.Figure(go.Box(
+        y=boxes["test_name"].tolist(), q1=boxes["q1"].tolist(), median=boxes["median"].tolist(),
+        q3=boxes["q3"].tolist(), lowerfence=boxes["lower_fence"].tolist(), upperfence=boxes["upper_fence"].tolist(),
+        orientation="h", boxpoints=False, name=t("minutes"), showlegend=False,
+        text=[t("n_tests", n=fmt_number(n, 0)) + " · " + t("n_outliers", n=fmt_number(o, 0))
+              for n, o in zip(boxes["n"], boxes["outliers"], strict=True)],
+    ))
     # The target per test and priority: a red tick at the target minutes.
     for (priority, symbol) in (("routine", "line-ns-open"), ("stat", "diamond-tall-open")):
-        per_test = rows[rows["priority"] == priority].groupby("test_name", as_index=False)["target_minutes"].max()
-        if not per_test.empty:
-            fig.add_scatter(y=per_test["test_name"], x=per_test["target_minutes"], mode="markers",
+        marks = per_target[(per_target["priority"] == priority) & per_target["target_minutes"].notna()]
+        if not marks.empty:
+            fig.add_scatter(y=marks["test_name"], x=marks["target_minutes"], mode="markers",
                             name=f"{t('target')} · {t(f'priority_{priority}')}",
                             marker={"symbol": symbol, "size": 18, "color": ui.TARGET_COLOR, "line": {"width": 3}})
-    ui.chart(fig, height=max(380, 140 + 36 * len(order)))
+    fig.update_layout(title=t("chart_distribution"))
+    fig.update_xaxes(title_text=t("minutes"))
+    fig.update_yaxes(categoryorder="array", categoryarray=boxes["test_name"].tolist())
+    ui.chart(fig, height=max(380, 140 + 36 * len(boxes)))
 
-weekly = query(
-    f"""SELECT date_trunc('week', collected_date) AS week,
-               quantile_cont(collection_to_result_min, 0.5) AS p50,
-               quantile_cont(collection_to_result_min, 0.9) AS p90
-        FROM {TABLE} WHERE {where} GROUP BY 1 ORDER BY 1""",
-    params,
-).rename(columns={"p50": t("median"), "p90": t("p90")})
+weekly = lab_turnaround_kpis(selection, by="week").rename(columns={"median_min": t("median"), "p90_min": t("p90")})
 with right, st.container(border=True):
     fig = px.line(weekly, x="week", y=[t("median"), t("p90")], markers=True, title=t("chart_weekly"),
                   labels={"week": t("week"), "value": t("minutes"), "variable": ""})
@@ -108,12 +104,7 @@ with right, st.container(border=True):
     ui.chart(fig, date_x=True)
 
 # Hour of day x weekday of collection: where in the week do results miss their target?
-heat = query(
-    f"""SELECT collected_weekday AS weekday, collected_hour AS hour, count(*) AS tests,
-               100.0 * avg(is_within_target::INTEGER) AS within_pct
-        FROM {TABLE} WHERE {where} GROUP BY ALL ORDER BY 1, 2""",
-    params,
-)
+heat = lab_within_target_by_hour(selection)
 with st.container(border=True):
     day_names = t("weekdays").split(",")
     hours = list(range(int(heat["hour"].min()), int(heat["hour"].max()) + 1))
@@ -138,26 +129,9 @@ with st.container(border=True):
 
 st.subheader(t("slowest"))
 st.caption(t("slowest_help"))
-LOCAL = "timezone(c.timezone, timezone('UTC', {ts}))"  # UTC timestamp -> the clinic's wall clock
-RECEIVED = "s.collected_at + to_seconds(s.collection_to_receipt_min * 60)"
-VERIFIED = f"{RECEIVED} + to_seconds(s.receipt_to_verified_min * 60)"
-slowest = query(
-    f"""SELECT s.clinic_id, s.specimen_id, s.test_code, s.test_name, s.priority,
-               {LOCAL.format(ts="s.collected_at - to_seconds(s.order_to_collection_min * 60)")} AS ordered_at_local,
-               {LOCAL.format(ts="s.collected_at")} AS collected_at_local,
-               {LOCAL.format(ts=RECEIVED)} AS received_at_local,
-               {LOCAL.format(ts="s.result_at")} AS result_at_local,
-               {LOCAL.format(ts=VERIFIED)} AS verified_at_local,
-               {LOCAL.format(ts=VERIFIED + " + to_seconds(s.result_to_review_min * 60)")} AS reviewed_at_local,
-               {LOCAL.format(ts="s.departed_at")} AS departed_at_local,
-               s.collection_to_result_min, s.target_minutes, s.is_within_target, s.resulted_before_departure
-        FROM (SELECT * FROM {TABLE} WHERE {where} ORDER BY collection_to_result_min DESC LIMIT 100) s
-        JOIN raw.clinics c USING (clinic_id)
-        ORDER BY s.collection_to_result_min DESC, s.clinic_id, s.specimen_id""",
-    params,
-)
+slowest, total = lab_slowest(selection)
 slowest["test_name"] = slowest["test_code"].map(test_names).fillna(slowest["test_name"])
-slowest["priority"] = slowest["priority"].map(lambda p: t(f"priority_{p}"))
+slowest["priority"] = slowest["priority"].map({p: t(f"priority_{p}") for p in slowest["priority"].unique()})
 ui.table(slowest, {"clinic_id": "clinic", "specimen_id": "specimen", "test_name": "test", "priority": "priority",
                    "ordered_at_local": "ordered_at", "collected_at_local": "collected_at",
                    "received_at_local": "received_at", "result_at_local": "result_at",
@@ -166,3 +140,4 @@ ui.table(slowest, {"clinic_id": "clinic", "specimen_id": "specimen", "test_name"
                    "target_minutes": "target_minutes", "is_within_target": "within_target",
                    "resulted_before_departure": "before_left"},
          "slowest_specimens.csv", key="lab_slowest", plain=("specimen_id",))
+caption_rows(len(slowest), total, "order_slowest_first")

@@ -20,9 +20,14 @@ import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import has_table, query
+from dashboards.data import has_table
 from dashboards.filters import clinic_select, localized_key
 from dashboards.i18n import fmt_date, fmt_number, fmt_percent, t
+from dashboards.queries.competency import exceptions_per_clinic, staff_certifications_expiring, staff_overdue
+from dashboards.queries.lab import lab_selection, lab_turnaround_kpis
+from dashboards.queries.overview import flagged_timelines, latest_day, weeks_with_data
+from dashboards.queries.rooms import occupancy_kpis, room_selection, room_utilization
+from dashboards.queries.sterility import check_kpis, exception_counts, load_kpis, sterility_selection
 from dashboards.registry import BY_KEY, can_open
 
 user = require_page("overview")
@@ -52,20 +57,9 @@ if not (show_lab or show_rooms or show_competency or show_sterility or show_qual
     ui.no_data()
     st.stop()
 
-sources = []
-if show_lab or show_quality:
-    sources.append(f"SELECT clinic_id, collected_date AS d FROM {LAB}")
-if show_rooms or show_quality:
-    sources.append(f"SELECT clinic_id, occupancy_date AS d FROM {OCCUPANCY}")
-if show_rooms:
-    sources.append(f"SELECT clinic_id, day AS d FROM {DAILY}")
-if show_competency:
-    sources.append(f"SELECT clinic_id, status_date AS d FROM {STATUS}")
-if show_sterility:
-    sources.append(f"SELECT clinic_id, check_date AS d FROM {CHECKS}")
-union = " UNION ALL ".join(sources)
-spans = query(f"SELECT DISTINCT clinic_id, CAST(date_trunc('week', d) AS DATE) AS week FROM ({union}) "
-              "WHERE d IS NOT NULL")
+sections = [name for name, shown in (("lab", show_lab), ("rooms", show_rooms), ("competency", show_competency),
+                                     ("sterility", show_sterility), ("quality", show_quality)) if shown]
+spans = weeks_with_data(sections)
 if spans.empty:
     ui.no_data()
     st.stop()
@@ -77,12 +71,11 @@ with st.sidebar:
     week_labels = {w: t("week_label", week=w.isocalendar().week, start=fmt_date(w)) for w in weeks}
     week = st.selectbox(t("overview_week"), weeks, key=localized_key("overview_week"), format_func=week_labels.get)
 start, end = week, week + timedelta(days=6)
-latest = query(f"SELECT max(d) AS d FROM ({union}) WHERE list_contains(?, clinic_id) AND d BETWEEN ? AND ?",
-               [clinics, start, end])["d"] if clinics else pd.Series(dtype=object)
-if not clinics or latest.empty or pd.isna(latest.iloc[0]):
+latest = latest_day(sections, clinics, start, end) if clinics else None
+if latest is None:
     ui.no_data()
     st.stop()
-day: date = pd.Timestamp(latest.iloc[0]).date()
+day: date = latest
 st.caption(t("overview_day_note", day=fmt_date(day)))
 PERIODS = {"week": (start, end), "day": (day, day)}
 
@@ -123,15 +116,8 @@ def at_most(target: float, unit_text: str = "") -> tuple[str, Callable[[float], 
 
 
 if show_lab:
-    lab_sql = f"""SELECT {{group}} count(*) AS tests,
-                         quantile_cont(collection_to_result_min, 0.5) AS median_min,
-                         quantile_cont(collection_to_result_min, 0.9) AS p90_min,
-                         100.0 * avg(is_within_target::INTEGER) AS within_pct,
-                         100.0 * avg(resulted_before_departure::INTEGER) AS before_left_pct
-                  FROM {LAB}
-                  WHERE is_countable AND performing_site = 'in_house' AND list_contains(?, clinic_id)
-                    AND collected_date BETWEEN ? AND ? {{by}}"""
-    total = query(lab_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
+    # The lab page's figures (dashboards/queries/lab.py) for in-house rapid tests, per clinic and period.
+    total = lab_turnaround_kpis(lab_selection(clinics, start, end, site="in_house")).iloc[0]
     section_header("overview_lab", "lab_turnaround")
     if int(total["tests"]) == 0:
         ui.no_data()
@@ -142,8 +128,8 @@ if show_lab:
         row.kpi(t("kpi_within"), total["within_pct"], percent=True, target=targets.WITHIN_TARGET_PCT)
         row.kpi(t("kpi_before_left"), total["before_left_pct"], percent=True, target=targets.BEFORE_LEFT_PCT)
         for period, (p_start, p_end) in PERIODS.items():
-            lab = per_clinic(query(lab_sql.format(group="clinic_id,", by="GROUP BY clinic_id ORDER BY clinic_id"),
-                                   [clinics, p_start, p_end]), {"tests": 0})
+            lab = per_clinic(lab_turnaround_kpis(lab_selection(clinics, p_start, p_end, site="in_house"),
+                                                 by="clinic_id"), {"tests": 0})
             if period == "week":
                 long = lab.melt(id_vars="clinic_id", value_vars=["within_pct", "before_left_pct"])
                 long["variable"] = long["variable"].map({"within_pct": t("kpi_within"),
@@ -160,17 +146,12 @@ if show_lab:
             add_rows(lab, "before_left_pct", "kpi_before_left", period, "%", *at_least(targets.BEFORE_LEFT_PCT))
 
 if show_rooms:
-    util_sql = f"""SELECT {{group}} 100.0 * sum(occupied_min) / nullif(sum(staffed_min), 0) AS utilization_pct
-                   FROM {DAILY} WHERE room_type = 'procedure' AND list_contains(?, clinic_id) AND day BETWEEN ? AND ?
-                   {{by}}"""
-    occ_sql = f"""SELECT {{group}} quantile_cont(turnover_to_next_min, 0.5) AS median_turnover,
-                         100.0 * avg(is_first_case_on_time::INTEGER) AS first_case_pct
-                  FROM {OCCUPANCY}
-                  WHERE room_type = 'procedure' AND NOT has_timeline_error AND list_contains(?, clinic_id)
-                    AND occupancy_date BETWEEN ? AND ? {{by}}"""
-    by_clinic = {"group": "clinic_id,", "by": "GROUP BY clinic_id ORDER BY clinic_id"}
-    util_total = query(util_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
-    occ_total = query(occ_sql.format(group="", by=""), [clinics, start, end]).iloc[0]
+    # The room page's figures (dashboards/queries/rooms.py) for procedure rooms, per clinic and period.
+    def procedure_rooms(p_start: date, p_end: date):
+        return room_selection(clinics, p_start, p_end, ["procedure"])
+
+    util_total = room_utilization(procedure_rooms(start, end)).iloc[0]
+    occ_total = occupancy_kpis(procedure_rooms(start, end)).iloc[0]
     section_header("overview_rooms", "room_usage")
     if pd.isna(util_total["utilization_pct"]):
         ui.no_data()
@@ -184,8 +165,8 @@ if show_rooms:
                 target=targets.FIRST_CASE_ON_TIME_PCT)
         low, high = targets.UTILIZATION_BAND_PCT
         for period, (p_start, p_end) in PERIODS.items():
-            util = per_clinic(query(util_sql.format(**by_clinic), [clinics, p_start, p_end]))
-            occ = per_clinic(query(occ_sql.format(**by_clinic), [clinics, p_start, p_end]))
+            util = per_clinic(room_utilization(procedure_rooms(p_start, p_end), by="clinic_id"))
+            occ = per_clinic(occupancy_kpis(procedure_rooms(p_start, p_end), by="clinic_id"))
             if period == "week":
                 with st.container(border=True):
                     fig = px.bar(util, x="clinic_id", y="utilization_pct", title=t("chart_overview_rooms"),
@@ -200,24 +181,10 @@ if show_rooms:
 
 if show_competency:
     # Status as of the day (each clinic's latest status on or before it), exceptions per period.
-    status = per_clinic(query(
-        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {STATUS}
-                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
-            SELECT s.clinic_id, count(DISTINCT s.staff_id) FILTER (WHERE s.status = 'overdue') AS staff_overdue
-            FROM {STATUS} s JOIN as_of ON as_of.clinic_id = s.clinic_id AND as_of.d = s.status_date
-            GROUP BY 1""",
-        [clinics, day]), {"staff_overdue": 0})
-    certs = per_clinic(query(
-        f"""WITH as_of AS (SELECT clinic_id, max(status_date) AS d FROM {CERTS}
-                           WHERE list_contains(?, clinic_id) AND status_date <= ? GROUP BY 1)
-            SELECT c.clinic_id, count(DISTINCT c.staff_id) AS staff_certs
-            FROM {CERTS} c JOIN as_of ON as_of.clinic_id = c.clinic_id AND as_of.d = c.status_date
-            WHERE c.is_required AND (c.status IN ('expired', 'missing') OR c.valid_through <= c.status_date + ?)
-            GROUP BY 1""",
-        [clinics, day, CERT_WARNING_DAYS]), {"staff_certs": 0})
-    exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {COMPETENCY_EXCEPTIONS}
-                  WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
-    exceptions = {p: per_clinic(query(exc_sql, [clinics, *span]), {"exceptions": 0}) for p, span in PERIODS.items()}
+    status = per_clinic(staff_overdue(clinics, day), {"staff_overdue": 0})
+    certs = per_clinic(staff_certifications_expiring(clinics, day, CERT_WARNING_DAYS), {"staff_certs": 0})
+    exceptions = {p: per_clinic(exceptions_per_clinic(clinics, *span), {"exceptions": 0})
+                  for p, span in PERIODS.items()}
     section_header("overview_competency", "staff_competency")
     row = ui.KpiRow(3)
     row.kpi(t("kpi_staff_overdue"), status["staff_overdue"].sum(), decimals=0, target=0, lower_is_better=True,
@@ -232,20 +199,16 @@ if show_competency:
         add_rows(frame, "exceptions", "kpi_competency_exceptions", period, "", "0", lambda v: v == 0, count=True)
 
 if show_sterility:
-    checks_sql = f"""SELECT clinic_id, 100.0 * count(*) FILTER (WHERE reason IS NULL) / count(*) AS compliance_pct
-                     FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ? GROUP BY 1"""
-    bi_sql = f"""SELECT clinic_id, count(*) FILTER (WHERE bi_result = 'positive') AS positive_bi
-                 FROM {LOADS} WHERE list_contains(?, clinic_id) AND cycle_date BETWEEN ? AND ? GROUP BY 1"""
-    ster_exc_sql = f"""SELECT clinic_id, count(*) AS exceptions FROM {STERILITY_EXCEPTIONS}
-                       WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ? GROUP BY 1"""
-    figures = {p: per_clinic(query(checks_sql, [clinics, *span]))
-               .merge(per_clinic(query(bi_sql, [clinics, *span]), {"positive_bi": 0}), on="clinic_id")
-               .merge(per_clinic(query(ster_exc_sql, [clinics, *span]), {"exceptions": 0}), on="clinic_id")
-               for p, span in PERIODS.items()}
-    week_total = query(
-        f"""SELECT 100.0 * count(*) FILTER (WHERE reason IS NULL) / nullif(count(*), 0) AS compliance_pct
-            FROM {CHECKS} WHERE list_contains(?, clinic_id) AND check_date BETWEEN ? AND ?""",
-        [clinics, start, end]).iloc[0]
+    # The sterility page's figures (dashboards/queries/sterility.py), per clinic and period.
+    def sterility_figures(p_start: date, p_end: date) -> pd.DataFrame:
+        sel = sterility_selection(clinics, p_start, p_end)
+        return (per_clinic(check_kpis(sel, by="clinic_id")[["clinic_id", "compliance_pct"]])
+                .merge(per_clinic(load_kpis(sel, by="clinic_id")[["clinic_id", "positive_bi"]], {"positive_bi": 0}),
+                       on="clinic_id")
+                .merge(per_clinic(exception_counts(sel, by="clinic_id"), {"exceptions": 0}), on="clinic_id"))
+
+    figures = {p: sterility_figures(*span) for p, span in PERIODS.items()}
+    week_total = check_kpis(sterility_selection(clinics, start, end)).iloc[0]
     section_header("overview_sterility", "sterility")
     row = ui.KpiRow(3)
     row.kpi(t("kpi_week", label=t("kpi_compliance")), week_total["compliance_pct"], percent=True, target=100.0)
@@ -264,14 +227,7 @@ if show_sterility:
         add_rows(frame, "exceptions", "kpi_sterility_exceptions", period, "", "0", lambda v: v == 0, count=True)
 
 if show_quality:
-    flagged_sql = f"""SELECT clinic_id, count(*) AS flagged FROM (
-                          SELECT clinic_id FROM {LAB} WHERE has_timeline_error AND collected_date BETWEEN ? AND ?
-                          UNION ALL
-                          SELECT clinic_id FROM {OCCUPANCY}
-                          WHERE has_timeline_error AND occupancy_date BETWEEN ? AND ?)
-                      WHERE list_contains(?, clinic_id) GROUP BY ALL"""
-    flagged = {p: per_clinic(query(flagged_sql, [s, e, s, e, clinics]), {"flagged": 0})
-               for p, (s, e) in PERIODS.items()}
+    flagged = {p: per_clinic(flagged_timelines(clinics, *span), {"flagged": 0}) for p, span in PERIODS.items()}
     section_header("overview_quality", "data_quality")
     row = ui.KpiRow(4)
     row.kpi(t("kpi_flagged"), flagged["week"]["flagged"].sum(), decimals=0, target=0, lower_is_better=True, unit="",

@@ -1,9 +1,9 @@
 """Room usage: are procedure rooms used, and where do turnovers drag? (clinic managers)
 
-Raw utilization after the AACD glossary (domain-standards 2.1): patient-in-room minutes within staffed
-hours / staffed minutes, summed over the selection before dividing (a ratio of sums, not a mean of ratios).
-Turnover and prolonged turnover (Dexter 2005), first case on time (FCOTS) as fct_room_occupancy defines them; the day
-timeline shows, for one day, each room's occupancies, cleanings and the idle staffed time between them.
+The figures are defined in dashboards/queries/rooms.py: raw utilization after the AACD glossary (domain-standards
+2.1, a ratio of sums), turnover and prolonged turnover (Dexter 2005), first case on time (FCOTS), and the turnover
+distribution binned in DuckDB. The day timeline shows, for one day, each room's occupancies, cleanings and the idle
+staffed time between them. Lists show their first rows in the order that matters, with how many there are.
 """
 
 from __future__ import annotations
@@ -12,17 +12,32 @@ from datetime import date
 
 import pandas as pd
 import plotly.express as px
+import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import targets, ui
 from dashboards.auth import require_page
-from dashboards.data import procedure_names, query
+from dashboards.data import clinic_names, procedure_names
 from dashboards.filters import clinic_and_dates, coded_multiselect, localized_key
 from dashboards.i18n import fmt_date, language, t
+from dashboards.queries.rooms import (
+    HOURLY,
+    daily_utilization,
+    day_cases,
+    day_staffed_slots,
+    first_cases,
+    latest_busy_day,
+    occupancy_kpis,
+    prolonged_turnovers,
+    room_selection,
+    room_utilization,
+    staffed_days,
+    turnover_histogram,
+    utilization_by_room_hour,
+)
+from dashboards.row_limit import caption_rows
 
 require_page("room_usage")
-HOURLY = "marts.agg_room_utilization_hourly"
-OCCUPANCY = "marts.fct_room_occupancy"
 ROOM_TYPES = ["procedure", "lab", "imaging", "exam", "sterile_processing"]
 SEGMENT_COLORS = {"occupied": "#2e86c1", "cleaning": "#f39c12", "idle": "#d5d8dc"}
 
@@ -91,43 +106,22 @@ if filters is None:
 with st.sidebar:
     room_types = coded_multiselect("room_type", ROOM_TYPES, ["procedure"], "rooms_types", "room_type_")
 
-where, params = filters.where("day")
-where += " AND list_contains(?, room_type)"
-params += [room_types]
-occ_where, occ_params = filters.where("occupancy_date")
-occ_where += " AND list_contains(?, room_type) AND NOT has_timeline_error"
-occ_params += [room_types]
+selection = room_selection(filters.clinics, filters.start, filters.end, room_types)
 
-util = query(f"SELECT sum(occupied_min) AS occupied, sum(staffed_min) AS staffed FROM {HOURLY} WHERE {where}", params)
-occ = query(
-    f"""SELECT count(*) AS occupancies, quantile_cont(turnover_to_next_min, 0.5) AS median_turnover,
-               100.0 * avg(is_first_case_on_time::INTEGER) AS first_case_pct
-        FROM {OCCUPANCY} WHERE {occ_where}""",
-    occ_params,
-)
+util = room_utilization(selection)
 if util.empty or pd.isna(util["staffed"].iloc[0]) or not util["staffed"].iloc[0]:
     ui.no_data()
     st.stop()
 
-u, o = util.iloc[0], occ.iloc[0]
+u, o = util.iloc[0], occupancy_kpis(selection).iloc[0]
 row = ui.KpiRow(4)
-row.kpi(t("kpi_utilization"), 100.0 * u["occupied"] / u["staffed"], percent=True,
-        band=targets.UTILIZATION_BAND_PCT)
+row.kpi(t("kpi_utilization"), u["utilization_pct"], percent=True, band=targets.UTILIZATION_BAND_PCT)
 row.kpi(t("kpi_occupancies"), o["occupancies"], decimals=0)
 row.kpi(t("kpi_turnover"), o["median_turnover"], target=targets.TURNOVER_MAX_MIN, lower_is_better=True)
 row.kpi(t("kpi_first_case"), o["first_case_pct"], percent=True, target=targets.FIRST_CASE_ON_TIME_PCT)
 
-heat = query(
-    f"""SELECT clinic_id || ' · ' || room_id AS room, slot_hour,
-               round(100.0 * sum(occupied_min) / sum(staffed_min), 1) AS utilization_pct
-        FROM {HOURLY} WHERE {where} GROUP BY ALL ORDER BY room, slot_hour""",
-    params,
-)
-turnovers = query(
-    f"""SELECT clinic_id || ' · ' || room_id AS room, turnover_to_next_min, is_prolonged_turnover
-        FROM {OCCUPANCY} WHERE {occ_where} AND turnover_to_next_min IS NOT NULL""",
-    occ_params,
-)
+heat = utilization_by_room_hour(selection)
+bins = turnover_histogram(selection)
 left, right = st.columns(2)
 with left, st.container(border=True):
     grid = heat.pivot(index="room", columns="slot_hour", values="utilization_pct")
@@ -136,30 +130,22 @@ with left, st.container(border=True):
     fig.update_xaxes(dtick=1)
     ui.chart(fig, height=max(380, 140 + 26 * len(grid)))
 with right, st.container(border=True):
-    turnovers["kind"] = turnovers["is_prolonged_turnover"].map(
-        lambda p: t("prolonged") if p else t("not_prolonged"))
-    fig = px.histogram(turnovers, x="turnover_to_next_min", color="kind", nbins=40, title=t("chart_turnover"),
-                       labels={"turnover_to_next_min": t("minutes"), "kind": ""},
-                       color_discrete_map={t("prolonged"): ui.TARGET_COLOR, t("not_prolonged"): "#2e86c1"})
+    fig = go.Figure()
+    for prolonged, color in ((False, "#2e86c1"), (True, ui.TARGET_COLOR)):
+        part = bins[bins["is_prolonged"] == prolonged]
+        if not part.empty:
+            fig.add_bar(x=(part["bin_start"] + part["bin_width"] / 2).tolist(), y=part["turnovers"].tolist(),
+                        width=part["bin_width"].tolist(), marker_color=color,
+                        name=t("prolonged") if prolonged else t("not_prolonged"))
+    fig.update_layout(barmode="stack", bargap=0, title=t("chart_turnover"))
+    fig.update_xaxes(title_text=t("minutes"))
     fig.update_yaxes(title_text=t("count"))
     ui.target_vline(fig, targets.TURNOVER_MAX_MIN)
     ui.chart(fig)
 
 # Turnovers above the room's usual (Dexter 2005: > the 28-day mean + 10 minutes) and first cases of the day.
-prolonged = query(
-    f"""SELECT clinic_id, room_id, occupancy_date, procedure_id, next_procedure_id,
-               patient_out_at_local, turnover_to_next_min, baseline_mean_turnover_min
-        FROM {OCCUPANCY} WHERE {occ_where} AND is_prolonged_turnover
-        ORDER BY turnover_to_next_min DESC, occupancy_date DESC""",
-    occ_params,
-)
-first_cases = query(
-    f"""SELECT clinic_id, room_id, occupancy_date, procedure_id, scheduled_start_at_local, patient_in_at_local,
-               first_case_delay_min, is_first_case_on_time
-        FROM {OCCUPANCY} WHERE {occ_where} AND is_first_case_of_day AND is_first_case_on_time IS NOT NULL
-        ORDER BY is_first_case_on_time, first_case_delay_min DESC, occupancy_date DESC""",
-    occ_params,
-)
+prolonged, prolonged_total = prolonged_turnovers(selection)
+first, first_total = first_cases(selection)
 left, right = st.columns(2)
 with left:
     st.subheader(t("prolonged_turnovers"))
@@ -171,23 +157,32 @@ with left:
                              "patient_out_at_local": "patient_out", "turnover_to_next_min": "turnover_min",
                              "baseline_mean_turnover_min": "baseline_turnover_min"},
                  "prolonged_turnovers.csv", key="rooms_prolonged", plain=("procedure_id", "next_procedure_id"))
+        caption_rows(len(prolonged), prolonged_total, "order_longest_first")
 with right:
     st.subheader(t("first_cases"))
-    if first_cases.empty:
+    if first.empty:
         st.caption(t("no_data"))
     else:
-        ui.table(first_cases, {"clinic_id": "clinic", "room_id": "room", "occupancy_date": "day",
-                               "procedure_id": "procedure", "scheduled_start_at_local": "scheduled_start",
-                               "patient_in_at_local": "patient_in", "first_case_delay_min": "first_case_delay",
-                               "is_first_case_on_time": "on_time"},
+        ui.table(first, {"clinic_id": "clinic", "room_id": "room", "occupancy_date": "day",
+                         "procedure_id": "procedure", "scheduled_start_at_local": "scheduled_start",
+                         "patient_in_at_local": "patient_in", "first_case_delay_min": "first_case_delay",
+                         "is_first_case_on_time": "on_time"},
                  "first_cases.csv", key="rooms_first_cases", plain=("procedure_id",))
+        caption_rows(len(first), first_total, "order_late_first")
 
-# One day, every room: occupied (patient in -> out), cleaning after a case, and staffed time with neither (idle).
+# One day, every room of one clinic (the first chosen, by default, on its latest day with a case): occupied (patient
+# in -> out), cleaning after a case, and staffed time with neither (idle). One clinic at a time keeps the chart
+# readable and its payload small for a user of many clinics.
 st.subheader(t("day_timeline"))
-days = query(f"SELECT DISTINCT day FROM {HOURLY} WHERE {where} ORDER BY day", params)["day"]
-days = [d.date() if hasattr(d, "date") else d for d in days]
-busy = query(f"SELECT max(occupancy_date) AS d FROM {OCCUPANCY} WHERE {occ_where}", occ_params)["d"]
-default_day = busy.iloc[0].date() if not busy.empty and not pd.isna(busy.iloc[0]) else days[-1]
+timeline_clinics = selection.clinics
+if len(selection.clinics) > 1:
+    names = clinic_names()
+    chosen = st.selectbox(t("clinic"), list(selection.clinics), key="rooms_timeline_clinic", width=320,
+                          format_func=lambda c: f"{c} · {names[c]}" if c in names else c)
+    timeline_clinics = (chosen,)
+one_clinic = room_selection(list(timeline_clinics), filters.start, filters.end, room_types)
+days = staffed_days(one_clinic) or staffed_days(selection)
+default_day = latest_busy_day(one_clinic) or days[-1]
 options = sorted(set(days) | {default_day}, reverse=True)
 # Options are the dates as the user reads them (AppTest re-runs a selectbox by its labels, not via format_func).
 labels = {fmt_date(d): d for d in options}
@@ -195,28 +190,21 @@ day_key = localized_key("rooms_day")
 if st.session_state.get(day_key) not in labels:  # first visit, or the filters moved: the latest busy day
     st.session_state[day_key] = fmt_date(default_day)
 day = labels[st.selectbox(t("day"), list(labels), key=day_key, width=220)]
-segments = timeline_segments(
-    query(f"""SELECT clinic_id || ' · ' || room_id AS room, slot_hour, staffed_min
-              FROM {HOURLY} WHERE {where} AND day = ? ORDER BY room, slot_hour""", [*params, day]),
-    query(f"""SELECT clinic_id || ' · ' || room_id AS room, procedure_id, procedure_code,
-                     patient_in_at_local, patient_out_at_local, cleaning_start_at_local, cleaning_end_at_local
-              FROM {OCCUPANCY} WHERE {occ_where} AND occupancy_date = ? ORDER BY room, patient_in_at_local""",
-          [*occ_params, day]),
-    day,
-    procedure_names(language()),
-)
+segments = timeline_segments(day_staffed_slots(one_clinic, day), day_cases(one_clinic, day), day,
+                             procedure_names(language()))
 with st.container(border=True):
     if segments.empty:
         ui.no_data()
     else:
-        segments["kind_label"] = segments["kind"].map(lambda k: t(f"segment_{k}"))
+        kinds = {k: t(f"segment_{k}") for k in SEGMENT_COLORS}
+        segments["kind_label"] = segments["kind"].map(kinds)
         fig = px.timeline(segments, x_start="start", x_end="end", y="room", color="kind_label",
                           hover_data={"detail": True, "minutes": ":.0f", "kind_label": False},
                           title=t("chart_day_timeline", day=fmt_date(day)),
                           labels={"room": "", "kind_label": "", "detail": t("detail"), "minutes": t("minutes"),
                                   "start": t("start"), "end": t("end")},
-                          color_discrete_map={t(f"segment_{k}"): c for k, c in SEGMENT_COLORS.items()},
-                          category_orders={"kind_label": [t(f"segment_{k}") for k in SEGMENT_COLORS],
+                          color_discrete_map={kinds[k]: c for k, c in SEGMENT_COLORS.items()},
+                          category_orders={"kind_label": list(kinds.values()),
                                            "room": sorted(segments["room"].unique())})
         fig.update_xaxes(tickformat="%H:%M", hoverformat="%H:%M", dtick=3600 * 1000, title_text=t("clock_time"))
         ui.chart(fig, height=max(260, 140 + 48 * segments["room"].nunique()))
@@ -225,11 +213,8 @@ with st.container(border=True):
                  f"room_timeline_{day.isoformat()}.csv", key="rooms_timeline", decimals=0)
 
 st.subheader(t("daily_utilization"))
-daily = query(
-    f"""SELECT clinic_id, room_id, day, staffed_min, occupied_min, raw_utilization_pct
-        FROM marts.agg_room_utilization_daily WHERE {where} ORDER BY day DESC, clinic_id, room_id""",
-    params,
-)
+daily, daily_total = daily_utilization(selection)
 ui.table(daily, {"clinic_id": "clinic", "room_id": "room", "day": "day", "staffed_min": "staffed_min",
                  "occupied_min": "occupied_min", "raw_utilization_pct": "utilization_pct"},
          "room_utilization_daily.csv", key="rooms_daily")
+caption_rows(len(daily), daily_total, "order_latest_first")

@@ -8,21 +8,26 @@ signed off). Certifications from fct_certification_status_daily; exceptions from
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import plotly.graph_objects as go
 import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import catalog_names, has_table, procedure_names, query, test_names
+from dashboards.data import catalog_names, has_table, procedure_names, test_names
 from dashboards.filters import clinic_select, coded_multiselect, date_format, localized_key
 from dashboards.i18n import fmt_date, language, t
+from dashboards.queries.competency import (
+    STATUS,
+    due_items,
+    recent_exceptions,
+    status_history,
+    status_matrix,
+    status_span,
+)
+from dashboards.row_limit import caption_rows
+from dashboards.translate import code_column
 
 require_page("staff_competency")
-STATUS = "marts.fct_competency_status_daily"
-CERTS = "marts.fct_certification_status_daily"
-EXCEPTIONS = "marts.fct_competency_exceptions"
 STATUSES = ["current", "due_soon", "overdue", "never_assessed"]
 STATUS_COLORS = {"current": "#27ae60", "due_soon": "#f39c12", "overdue": "#c0392b", "never_assessed": "#95a5a6"}
 KINDS = ["test_system", "procedure"]
@@ -34,7 +39,7 @@ ui.require_data()
 if not has_table(STATUS):
     ui.no_data()
     st.stop()
-span = query(f"SELECT clinic_id, min(status_date) AS first, max(status_date) AS last FROM {STATUS} GROUP BY 1")
+span = status_span()
 if span.empty:
     ui.no_data()
     st.stop()
@@ -53,15 +58,7 @@ with st.sidebar:
     window = st.radio(t("due_window"), [30, 60], horizontal=True, key=localized_key("competency_due_window"),
                       format_func=lambda d: t("days_n", lang, n=d))
 
-where = "list_contains(?, clinic_id) AND status_date = ? AND list_contains(?, competency_kind)"
-params = [clinics, as_of, kinds]
-matrix = query(
-    f"""SELECT clinic_id, staff_id, display_name, role, competency_code, competency_name, competency_kind, status,
-               last_assessed_on, due_on, days_until_due, due_for, signed_off_on, supervised_performances_logged,
-               supervised_performances_needed
-        FROM {STATUS} WHERE {where} ORDER BY clinic_id, display_name, competency_name""",
-    params,
-)
+matrix = status_matrix(clinics, as_of, kinds)
 if matrix.empty:
     ui.no_data()
     st.stop()
@@ -98,20 +95,7 @@ with st.container(border=True):
     ui.chart(fig, height=max(420, 200 + 24 * len(grid)))
 
 st.subheader(t("due_list", days=window))
-until = as_of + timedelta(days=window)
-due = query(
-    f"""SELECT clinic_id, staff_id, display_name, 'competency' AS item_type, competency_code AS item_code,
-               competency_name AS item, status, due_on AS due_date, days_until_due AS days_left
-        FROM {STATUS} WHERE {where} AND due_on IS NOT NULL AND due_on <= ?
-        UNION ALL
-        SELECT clinic_id, staff_id, display_name, 'certification', certification_code, certification_name, status,
-               valid_through,
-               valid_through - status_date
-        FROM {CERTS} WHERE list_contains(?, clinic_id) AND status_date = ? AND is_required
-              AND (status IN ('expired', 'missing') OR valid_through <= ?)
-        ORDER BY due_date NULLS FIRST, display_name""",
-    [*params, until, clinics, as_of, until],
-)
+due, due_total = due_items(clinics, as_of, kinds, window)
 if due.empty:
     st.caption(t("nothing_due"))
 else:
@@ -119,48 +103,37 @@ else:
     due["item"] = [names[kind].get(code, item) for kind, code, item in
                    zip(due["item_type"], due["item_code"], due["item"], strict=True)]
     due = due.drop(columns="item_code")
-    due["item_type"] = due["item_type"].map(lambda k: t(f"item_{k}"))
-    due["status"] = due["status"].map(lambda s: t(f"status_{s}"))
+    due["item_type"] = code_column(due["item_type"], "item_")
+    due["status"] = code_column(due["status"], "status_")
     ui.table(due, {"clinic_id": "clinic", "display_name": "staff_member", "staff_id": "staff_id",
                    "item_type": "item_type", "item": "item", "status": "status", "due_date": "due_date",
                    "days_left": "days_left"}, "competency_due.csv", key="competency_due", plain=("staff_id",))
+    caption_rows(len(due), due_total, "order_most_urgent_first")
 
 st.subheader(t("exceptions_title", days=EXCEPTION_DAYS, date=fmt_date(as_of)))
-exceptions = query(
-    f"""SELECT clinic_id, exception_date, staff_id, display_name, rule_code, reason, performance_type,
-               performed_code, record_id, supervised_by, supervisor_id, detail
-        FROM {EXCEPTIONS}
-        WHERE list_contains(?, clinic_id) AND exception_date BETWEEN ? AND ?
-        ORDER BY exception_date DESC, display_name""",
-    [clinics, as_of - timedelta(days=EXCEPTION_DAYS - 1), as_of],
-)
+exceptions, exceptions_total = recent_exceptions(clinics, as_of, EXCEPTION_DAYS)
 if exceptions.empty:
     st.caption(t("no_competency_exceptions"))
 else:
-    exceptions["rule_code"] = exceptions["rule_code"].map(lambda r: t(f"rule_{r}"))
-    exceptions["reason"] = exceptions["reason"].map(lambda r: t(f"reason_{r}"))
+    exceptions["rule_code"] = code_column(exceptions["rule_code"], "rule_")
+    exceptions["reason"] = code_column(exceptions["reason"], "reason_")
     # The test's or procedure's name (the code when the catalog does not know it).
     names = {"test": test_names(language()), "procedure": procedure_names(language())}
     exceptions["performed_code"] = [names.get(kind, {}).get(code, code) for kind, code in
                                     zip(exceptions["performance_type"], exceptions["performed_code"], strict=True)]
-    exceptions["performance_type"] = exceptions["performance_type"].map(lambda p: t(f"performance_{p}"))
+    exceptions["performance_type"] = code_column(exceptions["performance_type"], "performance_")
     ui.table(exceptions, {"clinic_id": "clinic", "exception_date": "date", "display_name": "staff_member",
                           "staff_id": "staff_id", "rule_code": "rule", "reason": "reason",
                           "performance_type": "performance_type", "performed_code": "performed_code",
                           "record_id": "record_id", "supervised_by": "supervised_by",
                           "supervisor_id": "supervisor", "detail": "detail"},
              "competency_exceptions.csv", key="competency_exceptions", plain=("staff_id", "record_id"))
+    caption_rows(len(exceptions), exceptions_total, "order_latest_first")
 
 st.subheader(t("staff_history"))
 people = matrix.drop_duplicates("staff_id").set_index("staff_id")["person"].to_dict()
 person = st.selectbox(t("staff_member"), list(people), format_func=people.get, key=localized_key("competency_person"))
-history = query(
-    f"""SELECT status_date, competency_code, competency_name, status, due_on, days_until_due, last_assessed_on
-        FROM {STATUS}
-        WHERE list_contains(?, clinic_id) AND staff_id = ? AND status_date <= ? AND list_contains(?, competency_kind)
-        ORDER BY competency_name, status_date""",
-    [clinics, person, as_of, kinds],
-)
+history = status_history(clinics, person, as_of, kinds)
 history["competency_name"] = history["competency_code"].map(competency_names).fillna(history["competency_name"])
 with st.container(border=True):
     hz = history.pivot_table(index="competency_name", columns="status_date", values="status", aggfunc="first")

@@ -1,9 +1,9 @@
 """Throughput: how many procedures and tests per day, hour, staff member, room and procedure type, and per staffed
 hour? (clinic managers)
 
-What counts (int_throughput_events): completed procedures at patient-in, resulted in-house and send-out tests at
-collection, on the clinic's wall clock. Per staffed hour = procedures / staffed room hours from the room schedule,
-summed over the selection before dividing (a ratio of sums, not a mean of daily ratios).
+Figures defined in dashboards/queries/throughput.py: completed procedures at patient-in, resulted in-house and
+send-out tests at collection, on the clinic's wall clock; per staffed hour = procedures / staffed room hours, a ratio
+of sums over the selection. Lists show their first rows (busiest, most recent) with how many there are.
 """
 
 from __future__ import annotations
@@ -14,14 +14,26 @@ import streamlit as st
 
 from dashboards import ui
 from dashboards.auth import require_page
-from dashboards.data import procedure_names, query
+from dashboards.data import procedure_names
 from dashboards.filters import clinic_and_dates, coded_multiselect
 from dashboards.i18n import language, t
+from dashboards.queries.throughput import (
+    HOURLY,
+    activities_by,
+    activity_selection,
+    activity_totals,
+    per_room,
+    per_room_and_day,
+    per_room_hour,
+    per_staff_member,
+    procedures_per_type,
+    room_hour_totals,
+    room_hours_selection,
+)
+from dashboards.row_limit import caption_rows
+from dashboards.translate import code_column
 
 require_page("throughput")
-HOURLY = "marts.agg_throughput_hourly"
-ROOM_DAILY = "marts.agg_throughput_room_daily"
-ROOM_HOURLY = "marts.agg_throughput_room_hourly"
 ACTIVITIES = ["procedure", "in_house_test", "send_out_test"]
 ROOM_TYPES = ["procedure", "lab", "imaging", "exam", "sterile_processing"]
 COLORS = {"procedure": "#2e86c1", "in_house_test": "#27ae60", "send_out_test": "#8e44ad"}
@@ -37,22 +49,11 @@ with st.sidebar:
     activities = coded_multiselect("activity_type", ACTIVITIES, ACTIVITIES, "throughput_activities", "activity_")
     room_types = coded_multiselect("room_type", ROOM_TYPES, ["procedure"], "throughput_room_types", "room_type_")
 
-where, params = filters.where("day")
-act_where, act_params = where + " AND list_contains(?, activity_type)", [*params, activities]
+acts = activity_selection(filters.clinics, filters.start, filters.end, activities)
 # Staffed hours and procedures per staffed hour: rooms of the chosen types only.
-room_where, room_params = where + " AND list_contains(?, room_type)", [*params, room_types]
-
-totals = query(
-    f"""SELECT activity_type, sum(activity_count) AS n, count(DISTINCT clinic_id || day) AS clinic_days
-        FROM {HOURLY} WHERE {act_where} GROUP BY 1""",
-    act_params,
-)
-rooms = query(
-    f"""SELECT sum(procedures) AS procedures, sum(staffed_hours) AS staffed_hours,
-               count(DISTINCT clinic_id || day) FILTER (WHERE staffed_hours > 0) AS staffed_days
-        FROM {ROOM_DAILY} WHERE {room_where}""",
-    room_params,
-)
+room_hours = room_hours_selection(filters.clinics, filters.start, filters.end, room_types)
+totals = activity_totals(acts)
+rooms = room_hour_totals(room_hours)
 if totals.empty or not totals["n"].sum():
     ui.no_data()
     st.stop()
@@ -73,20 +74,13 @@ row.kpi(t("kpi_activities_per_staffed_hour"), total / staffed if staffed else No
 
 
 def activity_label(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.assign(activity=frame["activity_type"].map(lambda a: t(f"activity_{a}")))
+    return frame.assign(activity=code_column(frame["activity_type"], "activity_"))
 
 
 color_map = {t(f"activity_{a}"): c for a, c in COLORS.items()}
 activity_order = {"activity": [t(f"activity_{a}") for a in ACTIVITIES]}
-per_day = activity_label(query(
-    f"SELECT day, activity_type, sum(activity_count) AS n FROM {HOURLY} WHERE {act_where} GROUP BY ALL ORDER BY 1",
-    act_params,
-))
-per_hour = activity_label(query(
-    f"""SELECT hour_of_day, activity_type, sum(activity_count) AS n FROM {HOURLY} WHERE {act_where}
-        GROUP BY ALL ORDER BY 1""",
-    act_params,
-))
+per_day = activity_label(activities_by(acts, "day"))
+per_hour = activity_label(activities_by(acts, "hour_of_day"))
 left, right = st.columns(2)
 with left, st.container(border=True):
     fig = px.bar(per_day, x="day", y="n", color="activity", title=t("chart_per_day"), color_discrete_map=color_map,
@@ -100,25 +94,10 @@ with right, st.container(border=True):
     fig.update_xaxes(dtick=1)
     ui.chart(fig)
 
-per_room = query(
-    f"""SELECT clinic_id || ' · ' || room_id AS room, sum(procedures)::BIGINT AS procedures,
-               sum(staffed_hours) AS staffed_hours,
-               round(sum(procedures) / nullif(sum(staffed_hours), 0), 2) AS per_staffed_hour
-        FROM {ROOM_DAILY} WHERE {room_where} GROUP BY 1 ORDER BY 1""",
-    room_params,
-)
-heat = query(
-    f"""SELECT clinic_id || ' · ' || room_id AS room, slot_hour,
-               round(sum(procedures) / nullif(sum(staffed_hours), 0), 2) AS per_staffed_hour
-        FROM {ROOM_HOURLY} WHERE {room_where} GROUP BY ALL ORDER BY room, slot_hour""",
-    room_params,
-)
+rooms_table = per_room(room_hours)
+heat = per_room_hour(room_hours)
 names = procedure_names(language())
-per_type = query(
-    f"""SELECT activity_code, sum(activity_count) AS n FROM {HOURLY}
-        WHERE {where} AND activity_type = 'procedure' AND list_contains(?, 'procedure') GROUP BY 1 ORDER BY 2""",
-    [*params, activities],
-)
+per_type = procedures_per_type(acts)
 per_type["procedure_type"] = per_type["activity_code"].map(names).fillna(per_type["activity_code"])
 left, right = st.columns(2)
 with left, st.container(border=True):
@@ -141,35 +120,21 @@ with right, st.container(border=True):
         ui.chart(fig, height=max(380, 140 + 30 * len(per_type)))
 
 st.subheader(t("per_room"))
-ui.table(per_room, {"room": "room", "procedures": "procedures", "staffed_hours": "staffed_hours",
+ui.table(rooms_table, {"room": "room", "procedures": "procedures", "staffed_hours": "staffed_hours",
                     "per_staffed_hour": "per_staffed_hour"}, "throughput_per_room.csv", key="throughput_rooms",
          decimals=2)
 
 st.subheader(t("per_staff_member"))
-per_staff = query(
-    f"""SELECT clinic_id, coalesce(staff_id, '—') AS staff_id,
-               sum(activity_count) FILTER (WHERE activity_type = 'procedure') AS procedures,
-               sum(activity_count) FILTER (WHERE activity_type = 'in_house_test') AS in_house_tests,
-               sum(activity_count) FILTER (WHERE activity_type = 'send_out_test') AS send_out_tests,
-               sum(activity_count)::BIGINT AS total,
-               count(DISTINCT day) AS days
-        FROM {HOURLY} WHERE {act_where} GROUP BY ALL ORDER BY total DESC, staff_id""",
-    act_params,
-)
-for col in ("procedures", "in_house_tests", "send_out_tests"):
-    per_staff[col] = per_staff[col].fillna(0).astype(int)
+per_staff, staff_total = per_staff_member(acts)
 ui.table(per_staff, {"clinic_id": "clinic", "staff_id": "staff_member", "procedures": "procedures",
                      "in_house_tests": "kpi_in_house_tests", "send_out_tests": "kpi_send_out_tests", "total": "total",
                      "days": "days_active"}, "throughput_per_staff.csv", key="throughput_staff", plain=("staff_id",))
+caption_rows(len(per_staff), staff_total, "order_busiest_first")
 
 st.subheader(t("per_room_and_day"))
-daily = query(
-    f"""SELECT clinic_id, room_id, day, staffed_hours, procedures, procedures_outside_staffed_hours,
-               procedures_per_staffed_hour, performers
-        FROM {ROOM_DAILY} WHERE {room_where} ORDER BY day DESC, clinic_id, room_id""",
-    room_params,
-)
+daily, daily_total = per_room_and_day(room_hours)
 ui.table(daily, {"clinic_id": "clinic", "room_id": "room", "day": "day", "staffed_hours": "staffed_hours",
                  "procedures": "procedures", "procedures_outside_staffed_hours": "outside_staffed_hours",
                  "procedures_per_staffed_hour": "per_staffed_hour", "performers": "performers"},
          "throughput_room_daily.csv", key="throughput_daily", decimals=2)
+caption_rows(len(daily), daily_total, "order_latest_first")
