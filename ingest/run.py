@@ -18,8 +18,14 @@ from ingest.warehouse import connect, ensure_schema
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".tsv", *MESSAGE_FORMATS)
 
 
+# The simulator's list of planted errors sits beside its exports (`backoffice simulate`); it is the tests' answer
+# key, not an export, and a JSON file without a FHIR resource would fail the ingest as unreadable.
+SIMULATOR_ANSWER_KEY = "planted.json"
+
+
 def discover(paths: Iterable[Path], fmt: str | None = None) -> list[Path]:
-    """Files named by the user, and the supported files inside named folders, master data first."""
+    """Files named by the user, and the supported files inside named folders (but the simulator's answer key),
+    master data first."""
     if fmt == "mimic-iv":
         from ingest.mimic_iv import discover as discover_mimic_iv
 
@@ -27,7 +33,8 @@ def discover(paths: Iterable[Path], fmt: str | None = None) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            files.extend(f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES)
+            files.extend(f for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in SUPPORTED_SUFFIXES
+                         and f.name != SIMULATOR_ANSWER_KEY)
         else:
             files.append(path)
 
