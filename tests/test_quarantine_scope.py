@@ -147,9 +147,9 @@ def test_the_clinic_filter_narrows_the_quarantine(sign_in):
 
 
 def test_the_file_chart_shows_the_files_with_most_quarantined_rows(sign_in, monkeypatch):
-    """Only dq.CHART_FILES files are charted: with 2, the two files with quarantined rows (LAB_C02: 3, PROC_NET: 2;
+    """Only CHART_FILES files are charted: with 2, the two files with quarantined rows (LAB_C02: 3, PROC_NET: 2;
     the hand-made files have none), and the title says so."""
-    from dashboards import data_quality_queries
+    from dashboards.queries import data_quality as data_quality_queries
 
     monkeypatch.setattr(data_quality_queries, "CHART_FILES", 2)
     at = open_page(sign_in("admin"), "data_quality")
